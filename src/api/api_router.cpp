@@ -1,0 +1,383 @@
+#include "api/api_router.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/verb.hpp>
+
+#include "api/metrics_exposition.hpp"
+#include "core/channel_name.hpp"
+#include "core/constant_time.hpp"
+#include "core/envelopes.hpp"
+#include "core/json_fields.hpp"
+#include "core/op.hpp"
+#include "core/json_writer.hpp"
+#include "core/query_string.hpp"
+#include "hub/channel_router.hpp"
+#include "hub/client_directory.hpp"
+#include "hub/readiness.hpp"
+#include "net/http_session.hpp"
+
+namespace wshub::api {
+
+namespace http = boost::beast::http;
+using broker::BrokerError;
+
+namespace {
+
+constexpr std::size_t k_max_broadcast_channels = 1000;
+constexpr std::size_t k_max_close_reason = 123;
+
+core::JsonFieldDecoder& thread_decoder() {
+  thread_local core::JsonFieldDecoder decoder;
+  return decoder;
+}
+
+boost::asio::any_io_executor reply_executor(hub::HubContext& hub) {
+  if (auto* shard = hub::Shard::current()) return shard->executor();
+  return hub.shards.at(0).executor();
+}
+
+constexpr std::string_view channel_error() { return "invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-]"; }
+
+// Appends ,"error":{"code":C,"message":M} to an object being written.
+void append_error_member(std::string& out, int code, std::string_view message) {
+  out += R"(,"error":{"code":)";
+  core::append_int(out, code);
+  out += R"(,"message":)";
+  core::append_json_string(out, message);
+  out.push_back('}');
+}
+
+}  // namespace
+
+struct ApiRouter::Call {
+  net::Request req;
+  net::Responder respond;
+  std::string path;
+  std::string body;  // padded copy of the request body
+  core::JsonFields fields;
+
+  void json(unsigned status, std::string body_text) { respond(net::make_response(status, std::move(body_text))); }
+  void error(unsigned status, std::string_view message) { json(status, core::make_api_error(static_cast<int>(status), message)); }
+  // Decodes the JSON body; false (and the 400 sent) when it is not an object.
+  bool decode_body() {
+    if (req.body().empty()) {
+      error(400, "missing JSON body");
+      return false;
+    }
+    body.reserve(req.body().size() + core::k_json_padding);
+    body.assign(req.body());
+    auto f = thread_decoder().decode(body.data(), body.size(), body.capacity());
+    if (!f) {
+      error(400, f.error());
+      return false;
+    }
+    if (!f->type_error.empty()) {
+      error(400, f->type_error);
+      return false;
+    }
+    fields = std::move(*f);
+    return true;
+  }
+  bool require_channel() {
+    if (!fields.channel) {
+      error(400, "missing \"channel\"");
+      return false;
+    }
+    if (!core::is_valid_channel_name(*fields.channel)) {
+      error(400, channel_error());
+      return false;
+    }
+    return true;
+  }
+  // Exactly one of "client" and "user".
+  std::optional<hub::ClientSelector> selector() {
+    if (fields.client.has_value() == fields.user.has_value()) {
+      error(400, "give exactly one of \"client\" and \"user\"");
+      return std::nullopt;
+    }
+    if (fields.user && fields.user->empty()) {
+      error(400, "\"user\" must not be empty");
+      return std::nullopt;
+    }
+    return hub::ClientSelector{std::string(fields.client.value_or("")), std::string(fields.user.value_or(""))};
+  }
+};
+
+ApiRouter::ApiRouter(hub::HubContext& hub, std::string address, std::string started_at)
+    : hub_(hub), address_(std::move(address)), started_at_(std::move(started_at)) {}
+
+void ApiRouter::handle(net::Request&& req, net::Responder respond) {
+  auto call = std::make_shared<Call>();
+  call->path = std::string(core::target_path(req.target()));
+  call->req = std::move(req);
+  call->respond = std::move(respond);
+  route(*call);
+}
+
+void ApiRouter::route(Call& call) {
+  const auto method = call.req.method();
+  const std::string& path = call.path;
+  auto only = [&](http::verb allowed) {
+    if (method == allowed || (allowed == http::verb::get && method == http::verb::head)) return true;
+    auto res = net::make_response(405, core::make_api_error(405, "method not allowed"));
+    res.set(http::field::allow, allowed == http::verb::get ? "GET" : "POST");
+    call.respond(std::move(res));
+    return false;
+  };
+
+  if (path == "/healthz") {
+    if (only(http::verb::get)) call.json(200, R"({"status":"ok"})");
+    return;
+  }
+  if (path == "/readyz") {
+    if (!only(http::verb::get)) return;
+    if (hub_.readiness.ready()) {
+      call.json(200, R"({"status":"ready"})");
+    } else {
+      call.json(503, hub_.readiness.draining() ? R"({"status":"draining"})" : R"({"status":"broker unavailable"})");
+    }
+    return;
+  }
+  if (path == "/metrics") {
+    if (only(http::verb::get)) {
+      call.respond(net::make_response(200, render_metrics(hub_.shards, hub_.readiness.ready()), 11, false,
+                                      "text/plain; version=0.0.4; charset=utf-8"));
+    }
+    return;
+  }
+  if (path == "/ws") {
+    auto res = net::make_response(426, core::make_api_error(426, "WebSocket upgrade required"));
+    res.set(http::field::sec_websocket_version, "13");
+    res.set(http::field::upgrade, "websocket");
+    call.respond(std::move(res));
+    return;
+  }
+  if (!path.starts_with("/api/")) {
+    call.error(404, "not found");
+    return;
+  }
+
+  const auto& cfg = hub_.config;
+  if (!cfg.dev) {
+    if (cfg.api_key.empty()) {
+      call.error(403, "the server API is disabled: set api_key (flag --api-key, env WSHUB_API_KEY) to enable it");
+      return;
+    }
+    std::string_view auth = call.req[http::field::authorization];
+    constexpr std::string_view scheme = "apikey ";
+    const bool ok = auth.size() > scheme.size() && auth.substr(0, scheme.size()) == scheme &&
+                    core::constant_time_equal(auth.substr(scheme.size()), cfg.api_key);
+    if (!ok) {
+      call.error(401, "missing or wrong API key: send Authorization: apikey <key>");
+      return;
+    }
+  }
+
+  struct Route {
+    std::string_view path;
+    http::verb verb;
+    void (ApiRouter::*handler)(Call&);
+  };
+  static constexpr Route k_routes[] = {
+      {"/api/publish", http::verb::post, &ApiRouter::publish},
+      {"/api/broadcast", http::verb::post, &ApiRouter::broadcast},
+      {"/api/send", http::verb::post, &ApiRouter::send},
+      {"/api/disconnect", http::verb::post, &ApiRouter::disconnect},
+      {"/api/history", http::verb::post, &ApiRouter::history},
+      {"/api/presence", http::verb::post, &ApiRouter::presence},
+      {"/api/channels", http::verb::get, &ApiRouter::channels},
+      {"/api/info", http::verb::get, &ApiRouter::info},
+  };
+  for (const auto& r : k_routes) {
+    if (r.path != path) continue;
+    if (!only(r.verb)) return;
+    if (r.verb == http::verb::post && !call.decode_body()) return;
+    (this->*r.handler)(call);
+    return;
+  }
+  call.error(404, "no such API endpoint");
+}
+
+void ApiRouter::publish(Call& call) {
+  if (!call.require_channel()) return;
+  if (!call.fields.data) return call.error(400, "missing \"data\"");
+  if (call.fields.data->size() > hub_.config.max_publish_size) {
+    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
+  }
+  if (auto* shard = hub::Shard::current()) shard->counters.publications_in.add(1);
+  hub_.router.publish(std::string(*call.fields.channel), std::string(*call.fields.data), reply_executor(hub_),
+                      [respond = call.respond](core::Expected<broker::PublishResult, BrokerError> r) {
+                        if (!r) {
+                          respond(net::make_response(r.error().code == 503 ? 503 : 500,
+                                                     core::make_api_error(r.error().code, r.error().message)));
+                          return;
+                        }
+                        std::string out = R"({"offset":)";
+                        core::append_uint(out, r->offset);
+                        out += R"(,"epoch":)";
+                        core::append_json_string(out, r->epoch);
+                        out.push_back('}');
+                        respond(net::make_response(200, std::move(out)));
+                      });
+}
+
+void ApiRouter::broadcast(Call& call) {
+  if (!call.fields.channels) return call.error(400, "missing \"channels\"");
+  if (!call.fields.data) return call.error(400, "missing \"data\"");
+  const auto& names = *call.fields.channels;
+  if (names.empty() || names.size() > k_max_broadcast_channels) {
+    return call.error(400, "\"channels\" must hold 1 to 1000 channel names");
+  }
+  if (call.fields.data->size() > hub_.config.max_publish_size) {
+    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
+  }
+  // Results in request order; every completion runs on this shard's thread.
+  struct State {
+    std::vector<std::string> results;
+    std::size_t remaining;
+    net::Responder respond;
+  };
+  auto st = std::make_shared<State>(State{std::vector<std::string>(names.size()), names.size(), call.respond});
+  auto finish_one = [st] {
+    if (--st->remaining != 0) return;
+    std::string out = R"({"results":[)";
+    for (std::size_t i = 0; i < st->results.size(); ++i) {
+      if (i) out.push_back(',');
+      out += st->results[i];
+    }
+    out += "]}";
+    st->respond(net::make_response(200, std::move(out)));
+  };
+  const std::string data(*call.fields.data);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    std::string head = R"({"channel":)";
+    core::append_json_string(head, names[i]);
+    if (!core::is_valid_channel_name(names[i])) {
+      st->results[i] = head;
+      append_error_member(st->results[i], 400, channel_error());
+      st->results[i].push_back('}');
+      finish_one();
+      continue;
+    }
+    if (auto* shard = hub::Shard::current()) shard->counters.publications_in.add(1);
+    hub_.router.publish(std::string(names[i]), data, reply_executor(hub_),
+                        [st, i, head, finish_one](core::Expected<broker::PublishResult, BrokerError> r) {
+                          std::string out = head;
+                          if (r) {
+                            out += R"(,"offset":)";
+                            core::append_uint(out, r->offset);
+                            out += R"(,"epoch":)";
+                            core::append_json_string(out, r->epoch);
+                            out.push_back('}');
+                          } else {
+                            append_error_member(out, r.error().code, r.error().message);
+                            out.push_back('}');
+                          }
+                          st->results[i] = std::move(out);
+                          finish_one();
+                        });
+  }
+}
+
+void ApiRouter::send(Call& call) {
+  auto who = call.selector();
+  if (!who) return;
+  if (!call.fields.data) return call.error(400, "missing \"data\"");
+  if (call.fields.data->size() > hub_.config.max_publish_size) {
+    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
+  }
+  hub_.directory.send(std::move(*who), core::make_frame(core::make_push(*call.fields.data)), reply_executor(hub_),
+                      [respond = call.respond](std::size_t n) {
+                        respond(net::make_response(200, R"({"delivered":)" + std::to_string(n) + "}"));
+                      });
+}
+
+void ApiRouter::disconnect(Call& call) {
+  auto who = call.selector();
+  if (!who) return;
+  const std::int64_t code = call.fields.code.value_or(4002);
+  if (code != 1000 && (code < 4000 || code > 4999)) {
+    return call.error(400, "\"code\" must be 1000 or in 4000-4999");
+  }
+  std::string reason(call.fields.reason.value_or("disconnected by the server"));
+  if (reason.size() > k_max_close_reason) return call.error(400, "\"reason\" must be at most 123 bytes");
+  hub_.directory.disconnect(std::move(*who), static_cast<std::uint16_t>(code), std::move(reason),
+                            reply_executor(hub_), [respond = call.respond](std::size_t n) {
+                              respond(net::make_response(200, R"({"disconnected":)" + std::to_string(n) + "}"));
+                            });
+}
+
+void ApiRouter::history(Call& call) {
+  if (!call.require_channel()) return;
+  if (call.fields.limit && *call.fields.limit < 0) return call.error(400, "\"limit\" must be >= 0");
+  const std::string channel(*call.fields.channel);
+  if (hub_.router.namespace_of(channel).history_size == 0) {
+    return call.error(404, "this channel's namespace keeps no history");
+  }
+  broker::HistoryQuery q{call.fields.since,
+                         static_cast<std::size_t>(call.fields.limit.value_or(core::k_default_history_limit))};
+  hub_.router.history(channel, std::move(q), reply_executor(hub_),
+                      [respond = call.respond](core::Expected<broker::HistoryResult, BrokerError> r) {
+                        if (!r) {
+                          respond(net::make_response(503, core::make_api_error(r.error().code, r.error().message)));
+                          return;
+                        }
+                        std::string out = R"({"epoch":)";
+                        core::append_json_string(out, r->epoch);
+                        out += R"(,"offset":)";
+                        core::append_uint(out, r->offset);
+                        out += R"(,"messages":)";
+                        out += core::messages_array(r->messages);
+                        out.push_back('}');
+                        respond(net::make_response(200, std::move(out)));
+                      });
+}
+
+void ApiRouter::presence(Call& call) {
+  if (!call.require_channel()) return;
+  const std::string channel(*call.fields.channel);
+  if (!hub_.router.namespace_of(channel).presence) return call.error(404, "this channel's namespace keeps no presence");
+  hub_.directory.presence(channel, reply_executor(hub_), [respond = call.respond](std::string clients) {
+    respond(net::make_response(200, R"({"clients":)" + clients + "}"));
+  });
+}
+
+void ApiRouter::channels(Call& call) {
+  hub_.directory.channels(reply_executor(hub_), [respond = call.respond](std::map<std::string, std::size_t> counts) {
+    std::string out = R"({"channels":[)";
+    bool first = true;
+    for (const auto& [name, n] : counts) {
+      if (!first) out.push_back(',');
+      first = false;
+      out += R"({"channel":)";
+      core::append_json_string(out, name);
+      out += R"(,"subscribers":)";
+      core::append_uint(out, n);
+      out.push_back('}');
+    }
+    out += "]}";
+    respond(net::make_response(200, std::move(out)));
+  });
+}
+
+void ApiRouter::info(Call& call) {
+  std::int64_t connections = 0, subscriptions = 0;
+  for (std::size_t i = 0; i < hub_.shards.size(); ++i) {
+    connections += hub_.shards.at(i).counters.connections.get();
+    subscriptions += hub_.shards.at(i).counters.subscriptions.get();
+  }
+  std::string out = R"({"instances":[{"id":)";
+  core::append_json_string(out, hub_.instance_id);
+  out += R"(,"connections":)";
+  core::append_int(out, connections);
+  out += R"(,"subscriptions":)";
+  core::append_int(out, subscriptions);
+  out += R"(,"started_at":)";
+  core::append_json_string(out, started_at_);
+  out += R"(,"address":)";
+  core::append_json_string(out, address_);
+  out += "}]}";
+  call.json(200, std::move(out));
+}
+
+}  // namespace wshub::api

@@ -1,0 +1,15 @@
+// Prometheus text exposition (format 0.0.4) of the instance's counters.
+//
+// Thread-safety: reads relaxed atomics owned by the shards; callable from any
+// thread. Each counter is exact; the set is not one atomic snapshot.
+#pragma once
+
+#include <string>
+
+#include "hub/shard_set.hpp"
+
+namespace wshub::api {
+
+std::string render_metrics(const hub::ShardSet& shards, bool ready);
+
+}  // namespace wshub::api

@@ -1,0 +1,28 @@
+// Channel names and namespaces (PROTOCOL.md section 3).
+//
+// A channel name is 1 to 255 bytes of [A-Za-z0-9_:.@=/-]; the part before the
+// first ':' is its namespace, "" (the default namespace) when there is none.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace wshub::core {
+
+inline constexpr std::size_t k_max_channel_name = 255;
+
+bool is_valid_channel_name(std::string_view name) noexcept;
+
+// REQUIRES: is_valid_channel_name(name).
+std::string_view channel_namespace(std::string_view name) noexcept;
+
+// Stable hash for routing a channel to its owner shard (FNV-1a, 64-bit).
+std::uint64_t channel_hash(std::string_view name) noexcept;
+
+inline std::size_t owner_shard(std::string_view name, std::size_t shard_count) noexcept {
+  return static_cast<std::size_t>(channel_hash(name) % shard_count);
+}
+
+}  // namespace wshub::core

@@ -1,0 +1,256 @@
+#include "hub/client_session.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/channel_name.hpp"
+#include "core/envelopes.hpp"
+#include "hub/channel_router.hpp"
+#include "hub/client_directory.hpp"
+#include "hub/readiness.hpp"
+#include "hub/shard.hpp"
+
+namespace wshub::hub {
+
+namespace {
+
+std::int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One decoder per thread: sessions on a shard take turns.
+core::JsonFieldDecoder& thread_decoder() {
+  thread_local core::JsonFieldDecoder decoder;
+  return decoder;
+}
+
+}  // namespace
+
+ClientSession::ClientSession(HubContext& hub, Shard& shard, std::shared_ptr<net::WebSocketSession> transport,
+                             std::string user)
+    : hub_(hub),
+      shard_(shard),
+      transport_(std::move(transport)),
+      client_(shard.next_client_id()),
+      user_(std::move(user)),
+      op_bucket_(hub.config.client_op_rate, static_cast<double>(hub.config.client_op_burst)) {}
+
+void ClientSession::start() {
+  transport_->set_handler(this);
+  shard_.sessions.emplace(client_, shared_from_this());
+  if (!user_.empty()) shard_.sessions_by_user[user_].push_back(this);
+  shard_.counters.connections.add(1);
+  shard_.counters.connections_total.add(1);
+  transport_->send(core::make_frame(core::make_welcome(
+      {client_, hub_.instance_id, user_, static_cast<std::int64_t>(hub_.config.ping_interval.count())})));
+  // Upgraded while the drain was starting: it would miss the drain's 1001.
+  if (hub_.readiness.draining()) transport_->close(1001, "server shutting down", true);
+}
+
+void ClientSession::on_text(char* text, std::size_t len, std::size_t capacity) {
+  // Several ops may share one frame, separated by '\n'.
+  std::size_t start = 0;
+  while (start < len && !closed_ && transport_->is_open()) {
+    std::size_t end = start;
+    while (end < len && text[end] != '\n') ++end;
+    std::size_t line_end = end;
+    if (line_end > start && text[line_end - 1] == '\r') --line_end;
+    bool blank = true;
+    for (std::size_t i = start; i < line_end && blank; ++i) {
+      blank = text[i] == ' ' || text[i] == '\t';
+    }
+    if (!blank) handle_line(text + start, line_end - start, capacity - start);
+    start = end + 1;
+  }
+}
+
+void ClientSession::handle_line(const char* line, std::size_t len, std::size_t capacity) {
+  shard_.counters.ops_in.add(1);
+  const bool allowed = op_bucket_.try_take(now_ns());
+  auto fields = thread_decoder().decode(line, len, capacity);
+  if (!fields) {
+    reply_error(std::nullopt, 400, fields.error());
+    return;
+  }
+  if (!allowed) {
+    shard_.counters.rate_limited.add(1);
+    reply_error(fields->id, 429, "rate limited: too many ops");
+    if (++consecutive_limited_ >= hub_.config.client_abuse_limit) {
+      transport_->close(1008, "too many rate-limited ops", true);
+    }
+    return;
+  }
+  consecutive_limited_ = 0;
+  auto op = core::decode_op(*fields);
+  if (!op) {
+    reply_error(op.error().id, op.error().code, op.error().message);
+    return;
+  }
+  handle(*op);
+}
+
+void ClientSession::handle(const core::Op& op) {
+  switch (op.kind) {
+    case core::OpKind::subscribe: return op_subscribe(op);
+    case core::OpKind::unsubscribe: return op_unsubscribe(op);
+    case core::OpKind::publish: return op_publish(op);
+    case core::OpKind::history: return op_history(op);
+    case core::OpKind::presence: return op_presence(op);
+    case core::OpKind::ping: return reply(core::ReplyWriter(op.id).finish());
+    case core::OpKind::refresh:
+      return reply_error(op.id, 400, "refresh: this server does not use connection tokens");
+  }
+}
+
+std::vector<ClientSession::Subscription>::iterator ClientSession::find_subscription(std::string_view channel) {
+  return std::find_if(subscriptions_.begin(), subscriptions_.end(),
+                      [channel](const Subscription& s) { return s.channel == channel; });
+}
+
+void ClientSession::op_subscribe(const core::Op& op) {
+  if (find_subscription(op.channel) != subscriptions_.end()) {
+    return reply_error(op.id, 409, "already subscribed");
+  }
+  if (subscriptions_.size() >= hub_.config.max_channels_per_connection) {
+    return reply_error(op.id, 429,
+                       "channel limit reached: at most " + std::to_string(hub_.config.max_channels_per_connection) +
+                           " subscriptions per connection");
+  }
+  std::string channel(op.channel);
+  subscriptions_.push_back({channel, true});
+  ++shard_.pending_joins[channel];
+  const bool with_since = op.since.has_value();
+  hub_.router.join(shard_.index(), channel, op.since,
+                   [self = shared_from_this(), id = op.id, channel,
+                    with_since](core::Expected<broker::RecoveryResult, broker::BrokerError> r) {
+                     self->on_joined(id, channel, with_since, std::move(r));
+                   });
+}
+
+void ClientSession::on_joined(std::int64_t id, const std::string& channel, bool with_since,
+                              core::Expected<broker::RecoveryResult, broker::BrokerError> r) {
+  auto pending = shard_.pending_joins.find(channel);
+  if (--pending->second == 0) shard_.pending_joins.erase(pending);
+  auto sub = find_subscription(channel);
+  const bool wanted = !closed_ && sub != subscriptions_.end() && sub->pending;
+  if (!r) {
+    if (wanted) subscriptions_.erase(sub);
+    if (!closed_) reply_error(id, r.error().code, r.error().message);
+    release_channel(channel);
+    return;
+  }
+  if (!closed_) {
+    // The reply goes into the queue before any live message: from the next
+    // handler on, this session is in the index and gets offsets > r->offset.
+    core::ReplyWriter w(id);
+    w.field_string("epoch", r->epoch).field_uint("offset", r->offset);
+    if (with_since) {
+      w.field_bool("recovered", r->recovered);
+      if (r->recovered) w.field_raw("messages", core::messages_array(r->messages));
+    }
+    reply(w.finish());
+  }
+  if (!wanted) {  // unsubscribed or disconnected while the subscribe was in flight
+    release_channel(channel);
+    return;
+  }
+  sub->pending = false;
+  shard_.subscribers.add(channel, this);
+  shard_.counters.subscriptions.add(1);
+}
+
+void ClientSession::release_channel(const std::string& channel) {
+  if (shard_.channel_unused(channel)) hub_.router.leave(shard_.index(), channel);
+}
+
+void ClientSession::op_unsubscribe(const core::Op& op) {
+  auto sub = find_subscription(op.channel);
+  if (sub != subscriptions_.end()) {
+    const bool pending = sub->pending;
+    std::string channel = std::move(sub->channel);
+    subscriptions_.erase(sub);
+    if (!pending) {  // a pending one is released when its reply comes back
+      shard_.subscribers.remove(channel, this);
+      shard_.counters.subscriptions.add(-1);
+      release_channel(channel);
+    }
+  }
+  reply(core::ReplyWriter(op.id).finish());
+}
+
+void ClientSession::op_publish(const core::Op& op) {
+  const auto& ns = hub_.router.namespace_of(op.channel);
+  if (!hub_.config.dev && !ns.allow_client_publish) {
+    return reply_error(op.id, 403, "permission denied: clients may not publish in this namespace");
+  }
+  if (op.data.size() > hub_.config.max_publish_size) {
+    return reply_error(op.id, 413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
+  }
+  shard_.counters.publications_in.add(1);
+  hub_.router.publish(std::string(op.channel), std::string(op.data), shard_.executor(),
+                      [self = shared_from_this(), id = op.id](
+                          core::Expected<broker::PublishResult, broker::BrokerError> r) {
+                        if (!r) return self->reply_error(id, r.error().code, r.error().message);
+                        self->reply(core::ReplyWriter(id).field_uint("offset", r->offset).field_string("epoch", r->epoch)
+                                        .finish());
+                      });
+}
+
+void ClientSession::op_history(const core::Op& op) {
+  const auto& ns = hub_.router.namespace_of(op.channel);
+  if (ns.history_size == 0) return reply_error(op.id, 404, "this channel's namespace keeps no history");
+  broker::HistoryQuery q{op.since, static_cast<std::size_t>(op.limit)};
+  hub_.router.history(std::string(op.channel), std::move(q), shard_.executor(),
+                      [self = shared_from_this(), id = op.id](
+                          core::Expected<broker::HistoryResult, broker::BrokerError> r) {
+                        if (!r) return self->reply_error(id, r.error().code, r.error().message);
+                        self->reply(core::ReplyWriter(id)
+                                        .field_string("epoch", r->epoch)
+                                        .field_uint("offset", r->offset)
+                                        .field_raw("messages", core::messages_array(r->messages))
+                                        .finish());
+                      });
+}
+
+void ClientSession::op_presence(const core::Op& op) {
+  const auto& ns = hub_.router.namespace_of(op.channel);
+  if (!ns.presence) return reply_error(op.id, 404, "this channel's namespace keeps no presence");
+  hub_.directory.presence(std::string(op.channel), shard_.executor(),
+                          [self = shared_from_this(), id = op.id](std::string clients_json) {
+                            self->reply(core::ReplyWriter(id).field_raw("clients", clients_json).finish());
+                          });
+}
+
+void ClientSession::reply(std::string json) {
+  if (closed_) return;
+  transport_->send(core::make_frame(std::move(json)));
+}
+
+void ClientSession::reply_error(std::optional<std::int64_t> id, int code, std::string_view message) {
+  shard_.counters.op_errors.add(1);
+  reply(core::make_error_reply(id, code, message));
+}
+
+void ClientSession::on_closed() {
+  auto self = shared_from_this();  // the shard's map may hold the last reference
+  closed_ = true;
+  for (auto& sub : subscriptions_) {
+    if (sub.pending) continue;  // released by on_joined
+    shard_.subscribers.remove(sub.channel, this);
+    shard_.counters.subscriptions.add(-1);
+    release_channel(sub.channel);
+  }
+  subscriptions_.clear();
+  if (!user_.empty()) {
+    auto it = shard_.sessions_by_user.find(user_);
+    if (it != shard_.sessions_by_user.end()) {
+      std::erase(it->second, this);
+      if (it->second.empty()) shard_.sessions_by_user.erase(it);
+    }
+  }
+  shard_.counters.connections.add(-1);
+  shard_.sessions.erase(client_);
+}
+
+}  // namespace wshub::hub

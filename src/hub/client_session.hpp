@@ -1,0 +1,85 @@
+// ClientSession: the protocol state of one connected client: its ops
+// (PROTOCOL.md section 3), its subscriptions, its op rate limit.
+//
+// It sits on a net::WebSocketSession (which owns the socket and the send
+// queue) and lives on that connection's shard. The shard's `sessions` map
+// owns it from start() until the connection closes.
+// Thread-safety: all members run on the owning shard's thread; other threads
+// reach a session only by posting to its shard.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/broker.hpp"
+#include "core/json_fields.hpp"
+#include "core/op.hpp"
+#include "core/publication.hpp"
+#include "core/token_bucket.hpp"
+#include "hub/hub_context.hpp"
+#include "net/websocket_session.hpp"
+
+namespace wshub::hub {
+
+class Shard;
+
+class ClientSession final : public net::WebSocketSession::Handler,
+                            public std::enable_shared_from_this<ClientSession> {
+ public:
+  ClientSession(HubContext& hub, Shard& shard, std::shared_ptr<net::WebSocketSession> transport, std::string user);
+
+  // Registers with the shard and sends the welcome frame.
+  void start();
+
+  // A publication of a subscribed channel (fan-out path).
+  void deliver(const core::SharedFrame& frame) { transport_->send(frame); }
+  // A direct push, or any server frame.
+  void send(core::SharedFrame frame) { transport_->send(std::move(frame)); }
+  void disconnect(std::uint16_t code, std::string reason, bool flush) {
+    transport_->close(code, std::move(reason), flush);
+  }
+  void keepalive(std::chrono::steady_clock::time_point now, std::chrono::seconds interval) {
+    transport_->keepalive(now, interval);
+  }
+
+  const std::string& client() const noexcept { return client_; }
+  const std::string& user() const noexcept { return user_; }
+
+  // net::WebSocketSession::Handler
+  void on_text(char* text, std::size_t len, std::size_t capacity) override;
+  void on_closed() override;
+
+ private:
+  struct Subscription {
+    std::string channel;
+    bool pending;  // subscribe sent to the owner, reply not back yet
+  };
+
+  void handle_line(const char* line, std::size_t len, std::size_t capacity);
+  void handle(const core::Op& op);
+  void op_subscribe(const core::Op& op);
+  void op_unsubscribe(const core::Op& op);
+  void op_publish(const core::Op& op);
+  void op_history(const core::Op& op);
+  void op_presence(const core::Op& op);
+  void on_joined(std::int64_t id, const std::string& channel, bool with_since,
+                 core::Expected<broker::RecoveryResult, broker::BrokerError> r);
+  void release_channel(const std::string& channel);
+  std::vector<Subscription>::iterator find_subscription(std::string_view channel);
+  void reply(std::string json);
+  void reply_error(std::optional<std::int64_t> id, int code, std::string_view message);
+
+  HubContext& hub_;
+  Shard& shard_;
+  std::shared_ptr<net::WebSocketSession> transport_;
+  std::string client_;
+  std::string user_;
+  std::vector<Subscription> subscriptions_;
+  core::TokenBucket op_bucket_;
+  std::size_t consecutive_limited_ = 0;
+  bool closed_ = false;
+};
+
+}  // namespace wshub::hub

@@ -1,0 +1,27 @@
+// HubContext: the instance-wide collaborators a client session needs.
+//
+// Thread-safety: every member is either immutable after start-up or safe to
+// use from any thread (see each type).
+#pragma once
+
+#include <string>
+
+#include "config/config.hpp"
+
+namespace wshub::hub {
+
+class ChannelRouter;
+class ClientDirectory;
+class Readiness;
+class ShardSet;
+
+struct HubContext {
+  const config::Config& config;
+  std::string instance_id;
+  ShardSet& shards;
+  ChannelRouter& router;
+  ClientDirectory& directory;
+  const Readiness& readiness;
+};
+
+}  // namespace wshub::hub

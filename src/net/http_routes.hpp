@@ -1,0 +1,41 @@
+// HttpRoutes: what the transport hands each HTTP request to. The transport
+// knows no paths or features; apps/wshub/main.cpp wires the hub and API in.
+//
+// Thread-safety: the handlers are called on the connection's shard thread and
+// must be safe to call concurrently from every shard (they are shared).
+#pragma once
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "net/websocket_session.hpp"
+
+namespace wshub::net {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Answer to a WebSocket upgrade request: a refusal, or what to do once open.
+struct UpgradeVerdict {
+  std::optional<Response> refusal;
+  WebSocketSession::OpenHandler on_open;
+};
+
+// Sends the response for one request; may be called from any thread, once.
+using Responder = std::function<void(Response)>;
+
+struct HttpRoutes {
+  std::function<UpgradeVerdict(const Request&)> on_upgrade;
+  std::function<void(Request&&, Responder)> on_request;
+  std::function<TransportStats&()> stats_for_this_shard;
+  WebSocketLimits websocket;
+  std::size_t max_body_size = 1 << 20;
+  std::size_t max_header_size = 16 * 1024;
+  std::chrono::seconds request_timeout{10};  // to receive one whole request
+};
+
+}  // namespace wshub::net

@@ -1,0 +1,106 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+#include "core/envelopes.hpp"
+
+namespace wshub::net {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+Response make_response(unsigned status, std::string body, unsigned version, bool keep_alive,
+                       std::string_view content_type) {
+  Response res{static_cast<http::status>(status), version};
+  res.set(http::field::server, "wshub");
+  res.set(http::field::content_type, content_type);
+  res.keep_alive(keep_alive);
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const HttpRoutes& routes)
+    : stream_(std::move(socket)), routes_(routes) {}
+
+void HttpSession::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(routes_.max_header_size));
+  parser_->body_limit(routes_.max_body_size);
+  stream_.expires_after(routes_.request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+}
+
+void HttpSession::on_read(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    respond(make_response(413, core::make_api_error(413, "request body too large")));
+    return;
+  }
+  if (ec == http::error::header_limit) {
+    respond(make_response(431, core::make_api_error(431, "request header fields too large")));
+    return;
+  }
+  if (ec) {
+    close();  // end of stream, timeout, malformed request
+    return;
+  }
+  Request req = parser_->release();
+  if (beast::websocket::is_upgrade(req)) {
+    upgrade(std::move(req));
+    return;
+  }
+  const unsigned version = req.version();
+  const bool keep_alive = req.keep_alive();
+  auto self = shared_from_this();
+  routes_.on_request(std::move(req), [self, version, keep_alive](Response res) {
+    res.version(version);
+    res.keep_alive(keep_alive && res.keep_alive());
+    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+  });
+}
+
+void HttpSession::respond(Response res) {
+  response_ = std::make_shared<Response>(std::move(res));
+  const bool close = !response_->keep_alive();
+  http::async_write(stream_, *response_, [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+    self->on_write(close, ec);
+  });
+}
+
+void HttpSession::on_write(bool close_after, beast::error_code ec) {
+  response_.reset();
+  if (ec || close_after) {
+    close();
+    return;
+  }
+  do_read();
+}
+
+void HttpSession::upgrade(Request&& req) {
+  UpgradeVerdict verdict = routes_.on_upgrade(req);
+  if (verdict.refusal) {
+    verdict.refusal->keep_alive(false);
+    respond(std::move(*verdict.refusal));
+    return;
+  }
+  auto ws = std::make_shared<WebSocketSession>(std::move(stream_), routes_.websocket, routes_.stats_for_this_shard());
+  ws->accept(std::move(req), std::move(verdict.on_open));
+}
+
+void HttpSession::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.close();
+}
+
+}  // namespace wshub::net

@@ -1,0 +1,37 @@
+// Listener: accepts TCP connections and spreads them round-robin over the
+// shard executors, where each becomes an HttpSession.
+//
+// Thread-safety: runs on the control executor; start/stop must be called there.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <vector>
+
+#include "net/http_routes.hpp"
+
+namespace wshub::net {
+
+class Listener {
+ public:
+  // Throws at start-up when the address cannot be bound (bad config).
+  Listener(boost::asio::any_io_executor control, const boost::asio::ip::tcp::endpoint& endpoint,
+           std::vector<boost::asio::any_io_executor> shard_executors, const HttpRoutes& routes);
+
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  void start();
+  void stop();
+
+ private:
+  void do_accept();
+
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer backoff_;  // after EMFILE and friends
+  std::vector<boost::asio::any_io_executor> shards_;
+  std::size_t next_ = 0;
+  const HttpRoutes& routes_;
+  bool stopped_ = false;
+};
+
+}  // namespace wshub::net
