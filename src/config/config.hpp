@@ -1,0 +1,72 @@
+// Config: every setting of a wshub process, after defaults, the TOML file, the
+// WSHUB_* environment and the command line have been merged (config_loader.hpp).
+//
+// The member initialisers below are the documented defaults; the option table
+// (option_table.hpp) shows them in `wshub serve --help` by reading a default
+// Config, so they are stated only here.
+// Thread-safety: a plain value type. Built once at start-up, then shared
+// read-only (copy it or pass it by const reference).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wshub::config {
+
+// Per-namespace behaviour (PROTOCOL.md section 3). The top-level keys of the
+// same names give the default namespace's options, which every configured
+// namespace inherits for the keys it does not set.
+struct NamespaceOptions {
+  std::size_t history_size = 100;         // messages kept per channel; 0 = no history
+  std::chrono::seconds history_ttl{300};  // age limit of kept messages
+  bool presence = true;
+  bool allow_client_publish = false;  // --dev allows client publish everywhere
+
+  bool operator==(const NamespaceOptions&) const = default;
+};
+
+struct Config {
+  std::string listen = "0.0.0.0:8000";  // HOST:PORT, see listen_address.hpp
+  std::string broker = "memory";        // memory | redis://... | redis+cluster://...
+  std::string instance_id;              // empty: generated at start
+  bool dev = false;
+  std::string api_key;                       // empty: the server API is disabled (unless dev)
+  std::string jwt_secret;                    // shared secret for HMAC-signed (HS256) tokens
+  std::string jwt_public_key;                // PEM public key file, for asymmetrically signed tokens
+  std::vector<std::string> allowed_origins;  // comma-separated in flags/env; TOML array in the file
+  bool allow_anonymous = false;
+  std::chrono::seconds ping_interval{25};
+  std::size_t max_message_size = 65536;
+  std::size_t send_queue_bytes = 1048576;
+  std::chrono::seconds shutdown_timeout{5};  // 0: close at once, no drain wait
+  std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds close_timeout{5};  // 0: drop TCP right after our close frame
+  unsigned workers = 0;                   // 0: one per core
+  std::size_t max_channels_per_connection = 128;
+  std::size_t max_publish_size = 65536;
+  std::size_t api_max_body_size = 1048576;
+  double client_op_rate = 1000;  // ops per second per connection
+  std::size_t client_op_burst = 1000;
+  std::size_t client_abuse_limit = 200;  // consecutive rate-limited ops before close 1008
+  std::string log_level = "info";        // trace|debug|info|warn|error|critical|off
+  std::string log_format = "text";       // text | json
+  NamespaceOptions default_namespace;    // top-level history_size, history_ttl, presence, allow_client_publish
+  std::map<std::string, NamespaceOptions, std::less<>> namespaces;  // [namespaces.NAME]
+
+  // The options of namespace `ns` ("" = default); unknown namespaces get default_namespace.
+  const NamespaceOptions& namespace_options(std::string_view ns) const;
+
+  bool operator==(const Config&) const = default;
+};
+
+// A one-line summary for the start-up log, e.g.
+//   listen=0.0.0.0:8000 broker=memory ... api_key=unset jwt_secret=set ... namespaces={chat: history_size=50 ...}
+// Secrets (api_key, jwt_secret) appear only as `set` or `unset`.
+std::string describe(const Config& config);
+
+}  // namespace wshub::config
