@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test:
+#   1. unit tests (ctest) of the release build,
+#   2. the integration suite (pytest) against the release binary,
+#   3. the integration suite against an ASan+UBSan build,
+#   4. the shard and fan-out tests against a TSan build,
+#   5. each fuzz target for a bounded time.
+# --quick runs 1 and 2 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+for a in "$@"; do
+  case "$a" in
+    --quick) quick=1 ;;
+    *) echo "usage: scripts/test.sh [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n==== %s ====\n' "$*"; }
+PYTEST=(/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider)
+
+scripts/install-deps.sh
+
+step "release build"
+scripts/build.sh release
+step "unit tests"
+ctest --test-dir build --output-on-failure -j "$(nproc)"
+step "integration tests (release)"
+WSHUB_BIN="$PWD/build/bin/wshub" "${PYTEST[@]}"
+
+if [ "$quick" -eq 1 ]; then exit 0; fi
+
+step "ASan+UBSan build"
+scripts/build.sh asan -DWSHUB_BUILD_TESTS=ON
+step "unit tests (ASan+UBSan)"
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+step "integration tests (ASan+UBSan)"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_SANITIZER=asan "${PYTEST[@]}" -m "not nosan"
+
+step "TSan build"
+scripts/build.sh tsan -DWSHUB_BUILD_TESTS=OFF
+step "shard and fan-out tests (TSan)"
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+  WSHUB_BIN="$PWD/build-tsan/bin/wshub" WSHUB_SANITIZER=tsan "${PYTEST[@]}" -m tsan
+
+if [ -x tests/fuzz/run.sh ]; then
+  step "fuzz targets"
+  tests/fuzz/run.sh "${WSHUB_FUZZ_SECONDS:-60}"
+fi
+step "all tests passed"
