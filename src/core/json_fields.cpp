@@ -218,14 +218,19 @@ struct JsonFieldDecoder::Impl {
     auto type_error = [&f](std::string_view key, std::string_view what) {
       if (f.type_error.empty()) f.type_error = must_be(key, what);
     };
-    auto read_string = [&](od::value& v, std::string_view key, std::optional<std::string_view>& out) {
+    // The first occurrence of a key wins, whatever its type; later ones are ignored.
+    auto read_string = [&](od::value& v, std::string_view key, std::optional<std::string_view>& out, bool& seen) {
+      if (seen) return;
+      seen = true;
       std::string_view s;
       if (v.get_string().get(s)) {
         type_error(key, "a string");
-      } else if (!out) {
+      } else {
         out = s;
       }
     };
+    bool op_seen = false, channel_seen = false, token_seen = false, client_seen = false, user_seen = false,
+         reason_seen = false;
     bool id_seen = false, limit_seen = false, code_seen = false, since_seen = false, channels_seen = false;
     for (auto field_result : obj) {
       od::field field;
@@ -239,17 +244,17 @@ struct JsonFieldDecoder::Impl {
         std::int64_t id;
         if (!v.get_int64().get(id)) f.id = id;
       } else if (key == "op") {
-        read_string(v, key, f.op);
+        read_string(v, key, f.op, op_seen);
       } else if (key == "channel") {
-        read_string(v, key, f.channel);
+        read_string(v, key, f.channel, channel_seen);
       } else if (key == "token") {
-        read_string(v, key, f.token);
+        read_string(v, key, f.token, token_seen);
       } else if (key == "client") {
-        read_string(v, key, f.client);
+        read_string(v, key, f.client, client_seen);
       } else if (key == "user") {
-        read_string(v, key, f.user);
+        read_string(v, key, f.user, user_seen);
       } else if (key == "reason") {
-        read_string(v, key, f.reason);
+        read_string(v, key, f.reason, reason_seen);
       } else if (key == "data") {
         if (f.data) continue;
         od::json_type t;

@@ -20,6 +20,14 @@ bool needs_channel(OpKind k) {
          k == OpKind::presence;
 }
 
+// The first `max` bytes of `s`, cut back so no UTF-8 sequence is split.
+std::string_view utf8_prefix(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 }  // namespace
 
 Expected<Op, OpError> decode_op(const JsonFields& f) {
@@ -38,7 +46,7 @@ Expected<Op, OpError> decode_op(const JsonFields& f) {
       break;
     }
   }
-  if (!known) return fail("unknown op \"" + std::string(f.op->substr(0, 32)) + "\"");
+  if (!known) return fail("unknown op \"" + std::string(utf8_prefix(*f.op, 32)) + "\"");
   if (needs_channel(op.kind)) {
     if (!f.channel) return fail("missing \"channel\"");
     if (!is_valid_channel_name(*f.channel)) {

@@ -15,8 +15,11 @@ class TokenBucket {
 
   // Takes one token if available.
   bool try_take(std::int64_t now_ns) {
-    if (now_ns > last_ns_) {
-      if (last_ns_ != 0) tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now_ns - last_ns_) * 1e-9);
+    if (!started_) {
+      started_ = true;
+      last_ns_ = now_ns;
+    } else if (now_ns > last_ns_) {
+      tokens_ = std::min(burst_, tokens_ + rate_ * static_cast<double>(now_ns - last_ns_) * 1e-9);
       last_ns_ = now_ns;
     }
     if (tokens_ < 1.0) return false;
@@ -29,6 +32,7 @@ class TokenBucket {
   double burst_;
   double tokens_;
   std::int64_t last_ns_ = 0;
+  bool started_ = false;  // last_ns_ is set by the first call
 };
 
 }  // namespace wshub::core

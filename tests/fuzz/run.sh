@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang into build-fuzz/ and runs each for
+# SECONDS (default 30) on a scratch copy of its seed corpus, so the committed
+# corpus stays small. Fails on any crash, leak, timeout or sanitizer report;
+# the reproducer is left in build-fuzz/artifacts/<target>/.
+#
+# Usage: tests/fuzz/run.sh [SECONDS]
+# Environment: CXX (default clang++), JOBS for ninja (default 2).
+set -euo pipefail
+
+seconds="${1:-30}"
+if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
+  echo "usage: $0 [SECONDS]" >&2
+  exit 2
+fi
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="$root/build-fuzz"
+targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string)
+
+CXX="${CXX:-clang++}" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DWSHUB_BUILD_FUZZ=ON -DWSHUB_BUILD_TESTS=OFF >/dev/null
+ninja -C "$build" -j "${JOBS:-2}" "${targets[@]}"
+
+status=0
+for t in "${targets[@]}"; do
+  work="$build/corpus/$t"
+  artifacts="$build/artifacts/$t"
+  rm -rf "$work"
+  mkdir -p "$work" "$artifacts"
+  cp "$root/tests/fuzz/corpus/$t/"* "$work/"
+  echo "== $t: ${seconds}s"
+  if "$build/bin/$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+      -artifact_prefix="$artifacts/" "$work" >"$build/$t.log" 2>&1; then
+    grep -E '^stat::number_of_executed_units|^Done' "$build/$t.log" || true
+  else
+    echo "FAILED: $t (log: $build/$t.log, reproducer in $artifacts/)" >&2
+    tail -n 40 "$build/$t.log" >&2
+    status=1
+  fi
+done
+exit "$status"
