@@ -48,10 +48,18 @@ void ClientSession::start() {
   if (hub_.readiness.draining()) transport_->close(1001, "server shutting down", true);
 }
 
-void ClientSession::on_text(char* text, std::size_t len, std::size_t capacity) {
+void ClientSession::on_text(char* text, std::size_t len, std::size_t capacity) { process(text, len, capacity); }
+
+void ClientSession::process(const char* text, std::size_t len, std::size_t capacity) {
   // Several ops may share one frame, separated by '\n'.
   std::size_t start = 0;
   while (start < len && !closed_ && transport_->is_open()) {
+    if (op_in_flight_) {
+      backlog_.reserve(len - start + core::k_json_padding);
+      backlog_.assign(text + start, len - start);
+      transport_->pause_reading();
+      return;
+    }
     std::size_t end = start;
     while (end < len && text[end] != '\n') ++end;
     std::size_t line_end = end;
@@ -63,6 +71,17 @@ void ClientSession::on_text(char* text, std::size_t len, std::size_t capacity) {
     if (!blank) handle_line(text + start, line_end - start, capacity - start);
     start = end + 1;
   }
+}
+
+void ClientSession::op_done() {
+  op_in_flight_ = false;
+  if (closed_) return;
+  if (!backlog_.empty()) {
+    std::string work = std::move(backlog_);
+    backlog_ = std::string();
+    process(work.data(), work.size(), work.capacity());
+  }
+  if (!op_in_flight_) transport_->resume_reading();
 }
 
 void ClientSession::handle_line(const char* line, std::size_t len, std::size_t capacity) {
@@ -121,10 +140,12 @@ void ClientSession::op_subscribe(const core::Op& op) {
   subscriptions_.push_back({channel, true});
   ++shard_.pending_joins[channel];
   const bool with_since = op.since.has_value();
+  op_in_flight_ = true;
   hub_.router.join(shard_.index(), channel, op.since,
                    [self = shared_from_this(), id = op.id, channel,
                     with_since](core::Expected<broker::RecoveryResult, broker::BrokerError> r) {
                      self->on_joined(id, channel, with_since, std::move(r));
+                     self->op_done();
                    });
 }
 
@@ -188,12 +209,19 @@ void ClientSession::op_publish(const core::Op& op) {
     return reply_error(op.id, 413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
   }
   shard_.counters.publications_in.add(1);
+  op_in_flight_ = true;
   hub_.router.publish(std::string(op.channel), std::string(op.data), shard_.executor(),
                       [self = shared_from_this(), id = op.id](
                           core::Expected<broker::PublishResult, broker::BrokerError> r) {
-                        if (!r) return self->reply_error(id, r.error().code, r.error().message);
-                        self->reply(core::ReplyWriter(id).field_uint("offset", r->offset).field_string("epoch", r->epoch)
-                                        .finish());
+                        if (!r) {
+                          self->reply_error(id, r.error().code, r.error().message);
+                        } else {
+                          self->reply(core::ReplyWriter(id)
+                                          .field_uint("offset", r->offset)
+                                          .field_string("epoch", r->epoch)
+                                          .finish());
+                        }
+                        self->op_done();
                       });
 }
 
@@ -201,24 +229,31 @@ void ClientSession::op_history(const core::Op& op) {
   const auto& ns = hub_.router.namespace_of(op.channel);
   if (ns.history_size == 0) return reply_error(op.id, 404, "this channel's namespace keeps no history");
   broker::HistoryQuery q{op.since, static_cast<std::size_t>(op.limit)};
+  op_in_flight_ = true;
   hub_.router.history(std::string(op.channel), std::move(q), shard_.executor(),
                       [self = shared_from_this(), id = op.id](
                           core::Expected<broker::HistoryResult, broker::BrokerError> r) {
-                        if (!r) return self->reply_error(id, r.error().code, r.error().message);
-                        self->reply(core::ReplyWriter(id)
-                                        .field_string("epoch", r->epoch)
-                                        .field_uint("offset", r->offset)
-                                        .field_raw("messages", core::messages_array(r->messages))
-                                        .finish());
+                        if (!r) {
+                          self->reply_error(id, r.error().code, r.error().message);
+                        } else {
+                          self->reply(core::ReplyWriter(id)
+                                          .field_string("epoch", r->epoch)
+                                          .field_uint("offset", r->offset)
+                                          .field_raw("messages", core::messages_array(r->messages))
+                                          .finish());
+                        }
+                        self->op_done();
                       });
 }
 
 void ClientSession::op_presence(const core::Op& op) {
   const auto& ns = hub_.router.namespace_of(op.channel);
   if (!ns.presence) return reply_error(op.id, 404, "this channel's namespace keeps no presence");
+  op_in_flight_ = true;
   hub_.directory.presence(std::string(op.channel), shard_.executor(),
                           [self = shared_from_this(), id = op.id](std::string clients_json) {
                             self->reply(core::ReplyWriter(id).field_raw("clients", clients_json).finish());
+                            self->op_done();
                           });
 }
 

@@ -57,7 +57,10 @@ class ClientSession final : public net::WebSocketSession::Handler,
     bool pending;  // subscribe sent to the owner, reply not back yet
   };
 
+  void process(const char* text, std::size_t len, std::size_t capacity);
   void handle_line(const char* line, std::size_t len, std::size_t capacity);
+  // Called when an async op has replied: continues with the ops held back.
+  void op_done();
   void handle(const core::Op& op);
   void op_subscribe(const core::Op& op);
   void op_unsubscribe(const core::Op& op);
@@ -79,6 +82,11 @@ class ClientSession final : public net::WebSocketSession::Handler,
   std::vector<Subscription> subscriptions_;
   core::TokenBucket op_bucket_;
   std::size_t consecutive_limited_ = 0;
+  // Ops are processed strictly in order: while an async op (subscribe,
+  // publish, history, presence) is in flight, the rest of its frame waits in
+  // backlog_ and the transport stops reading.
+  bool op_in_flight_ = false;
+  std::string backlog_;  // with core::k_json_padding spare capacity
   bool closed_ = false;
 };
 

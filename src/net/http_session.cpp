@@ -7,6 +7,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/envelopes.hpp"
+#include "core/websocket_key.hpp"
 
 namespace wshub::net {
 
@@ -87,6 +88,10 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
 }
 
 void HttpSession::upgrade(Request&& req) {
+  if (!core::is_valid_websocket_key(req[http::field::sec_websocket_key])) {
+    respond(make_response(400, core::make_api_error(400, "malformed Sec-WebSocket-Key")));
+    return;
+  }
   UpgradeVerdict verdict = routes_.on_upgrade(req);
   if (verdict.refusal) {
     verdict.refusal->keep_alive(false);

@@ -76,7 +76,18 @@ void WebSocketSession::on_read(beast::error_code ec, std::size_t n) {
   }
   read_buffer_.consume(read_buffer_.size());
   if (read_buffer_.capacity() > k_keep_read_capacity) read_buffer_.shrink_to_fit();
+  if (read_paused_ && state_ == State::open) {
+    read_parked_ = true;
+    return;
+  }
   do_read();
+}
+
+void WebSocketSession::resume_reading() {
+  read_paused_ = false;
+  if (!read_parked_) return;
+  read_parked_ = false;
+  if (state_ != State::closed) do_read();
 }
 
 bool WebSocketSession::send(core::SharedFrame frame) {
@@ -159,6 +170,7 @@ void WebSocketSession::close(std::uint16_t code, std::string reason, bool flush)
     if (!ec) self->abort();
   });
   if (!writing_) schedule_flush();  // do_write sends the close frame once the queue is empty
+  resume_reading();                  // the close handshake needs the read loop
 }
 
 void WebSocketSession::maybe_send_close() {

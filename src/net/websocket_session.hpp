@@ -77,6 +77,12 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   // frame from the peer.
   void keepalive(Clock::time_point now, std::chrono::seconds interval);
 
+  // While paused, no frame is read (the client's TCP window fills): the
+  // handler uses it to finish an op before taking the next. Control frames
+  // are not read either, so pauses must be short.
+  void pause_reading() noexcept { read_paused_ = true; }
+  void resume_reading();
+
   bool is_open() const noexcept { return state_ == State::open; }
   std::size_t queued_bytes() const noexcept { return queue_.bytes(); }
 
@@ -103,6 +109,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::vector<core::SharedFrame> batch_;  // the frames of the write in flight
   std::string batch_bytes_;                // their '\n'-joined copy when more than one
   bool writing_ = false;
+  bool read_paused_ = false;
+  bool read_parked_ = false;  // a read is due but was held back by the pause
   bool flush_posted_ = false;
   bool ping_in_flight_ = false;
   bool close_sent_ = false;
