@@ -110,7 +110,12 @@ void ApiRouter::handle(net::Request&& req, net::Responder respond) {
   auto call = std::make_shared<Call>();
   call->path = std::string(core::target_path(req.target()));
   call->req = std::move(req);
-  call->respond = std::move(respond);
+  // While draining, every answer closes its connection so load balancers
+  // reconnect, and the closed listener refuses them.
+  call->respond = [this, respond = std::move(respond)](net::Response res) {
+    if (hub_.readiness.draining()) res.keep_alive(false);
+    respond(std::move(res));
+  };
   route(*call);
 }
 
@@ -140,7 +145,7 @@ void ApiRouter::route(Call& call) {
   }
   if (path == "/metrics") {
     if (only(http::verb::get)) {
-      call.respond(net::make_response(200, render_metrics(hub_.shards, hub_.readiness.ready()), 11, false,
+      call.respond(net::make_response(200, render_metrics(hub_.shards, hub_.readiness.ready()), 11, true,
                                       "text/plain; version=0.0.4; charset=utf-8"));
     }
     return;

@@ -44,11 +44,11 @@ void HttpSession::do_read() {
 
 void HttpSession::on_read(beast::error_code ec) {
   if (ec == http::error::body_limit) {
-    respond(make_response(413, core::make_api_error(413, "request body too large")));
+    respond(make_response(413, core::make_api_error(413, "request body too large"), 11, false));
     return;
   }
   if (ec == http::error::header_limit) {
-    respond(make_response(431, core::make_api_error(431, "request header fields too large")));
+    respond(make_response(431, core::make_api_error(431, "request header fields too large"), 11, false));
     return;
   }
   if (ec) {
@@ -89,7 +89,7 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
 
 void HttpSession::upgrade(Request&& req) {
   if (!core::is_valid_websocket_key(req[http::field::sec_websocket_key])) {
-    respond(make_response(400, core::make_api_error(400, "malformed Sec-WebSocket-Key")));
+    respond(make_response(400, core::make_api_error(400, "malformed Sec-WebSocket-Key"), 11, false));
     return;
   }
   UpgradeVerdict verdict = routes_.on_upgrade(req);

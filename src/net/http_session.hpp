@@ -40,7 +40,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 };
 
 // An HTTP JSON response (also used for refusals before the upgrade).
-Response make_response(unsigned status, std::string body, unsigned version = 11, bool keep_alive = false,
+Response make_response(unsigned status, std::string body, unsigned version = 11, bool keep_alive = true,
                        std::string_view content_type = "application/json");
 
 }  // namespace wshub::net
