@@ -1,0 +1,166 @@
+"""Fan-out to hundreds of clients across worker threads (PROTOCOL.md section 4):
+exact counts, one order per channel, strictly increasing offsets, no leakage."""
+
+import asyncio
+
+import pytest
+
+from wshub_harness import WsClient, arun, async_wait_until, close_all, connect_many
+
+N_CLIENTS = 300
+N_CHANNELS = 6
+WS_PUBLISHERS = 3
+PER_PUBLISHER = 10      # per channel, per WS publisher
+API_PER_CHANNEL = 10
+PER_CHANNEL = WS_PUBLISHERS * PER_PUBLISHER + API_PER_CHANNEL
+
+
+def channels_of(i):
+    chans = {f"fan:{i % N_CHANNELS}"}
+    if i % 10 == 0:  # every tenth client listens on a second channel
+        chans.add(f"fan:{(i % N_CHANNELS + 1 + (i // 10) % (N_CHANNELS - 1)) % N_CHANNELS}")
+    return chans
+
+
+@pytest.mark.tsan
+@pytest.mark.slow
+@pytest.mark.parametrize("workers", [2, 4])
+def test_fanout_many_clients(server_factory, workers):
+    srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
+                               "--client-op-burst", "100000"])
+
+    async def main():
+        clients = await connect_many(srv.port, N_CLIENTS, user=lambda i: f"fan{i % 37}")
+        publishers = await connect_many(srv.port, WS_PUBLISHERS, user=lambda i: f"pub{i}")
+        try:
+            subs = [channels_of(i) for i in range(N_CLIENTS)]
+            sem = asyncio.Semaphore(64)
+
+            async def subscribe(c, chans):
+                async with sem:
+                    for ch in sorted(chans):
+                        r = await c.ok("subscribe", channel=ch)
+                        assert r["offset"] == 0, r
+            await asyncio.gather(*(subscribe(c, s) for c, s in zip(clients, subs)))
+
+            expected_subs = {f"fan:{k}": sum(f"fan:{k}" in s for s in subs)
+                             for k in range(N_CHANNELS)}
+            status, body = await srv.aapi("GET", "/api/channels")
+            assert status == 200, body
+            counts = {x["channel"]: x["subscribers"] for x in body["channels"]}
+            assert counts == expected_subs, counts
+
+            published = {f"fan:{k}": {} for k in range(N_CHANNELS)}   # ch -> key -> offset
+
+            async def ws_pub(p, idx):
+                for n in range(PER_PUBLISHER):
+                    for k in range(N_CHANNELS):
+                        ch = f"fan:{k}"
+                        key = f"ws{idx}-{n}"
+                        r = await p.ok("publish", channel=ch, data={"ch": ch, "key": key})
+                        published[ch][key] = r["offset"]
+
+            def api_pub():
+                for n in range(API_PER_CHANNEL):
+                    for k in range(N_CHANNELS):
+                        ch = f"fan:{k}"
+                        key = f"api-{n}"
+                        published[ch][key] = srv.publish(ch, {"ch": ch, "key": key})["offset"]
+
+            await asyncio.gather(*(ws_pub(p, i) for i, p in enumerate(publishers)),
+                                 asyncio.to_thread(api_pub))
+
+            for ch, offs in published.items():
+                assert sorted(offs.values()) == list(range(1, PER_CHANNEL + 1)), \
+                    f"{ch}: publish offsets not 1..{PER_CHANNEL}: {sorted(offs.values())}"
+
+            def all_received():
+                return all(len(c.messages) >= PER_CHANNEL * len(s)
+                           for c, s in zip(clients, subs))
+            try:
+                await async_wait_until(all_received, 60)
+            except AssertionError:
+                short = [(i, len(c.messages), PER_CHANNEL * len(s), c.close_code)
+                         for i, (c, s) in enumerate(zip(clients, subs))
+                         if len(c.messages) < PER_CHANNEL * len(s)]
+                raise AssertionError(f"{len(short)} clients short of messages: {short[:10]}")
+
+            # An end marker per channel: once it arrives, nothing published
+            # before it can still be in flight, so the counts below are exact.
+            for k in range(N_CHANNELS):
+                srv.publish(f"fan:{k}", {"ch": f"fan:{k}", "key": "end"})
+            await async_wait_until(lambda: all(
+                sum(1 for m in c.messages if m["data"]["key"] == "end") >= len(s)
+                for c, s in zip(clients, subs)), 30, what="end markers")
+
+            reference = {}
+            for i, (c, s) in enumerate(zip(clients, subs)):
+                assert not c.errors, c.errors
+                assert c.close_code is None, f"client {i} closed: {c.close_code}"
+                for m in c.messages:
+                    assert m["channel"] in s, f"client {i} got {m['channel']}, subscribed {s}"
+                    assert m["data"]["ch"] == m["channel"], f"misrouted: {m}"
+                for ch in s:
+                    got = [m for m in c.messages_for(ch) if m["data"]["key"] != "end"]
+                    keys = [m["data"]["key"] for m in got]
+                    offsets = [m["offset"] for m in got]
+                    assert len(keys) == PER_CHANNEL, \
+                        f"client {i} {ch}: {len(keys)} messages, expected {PER_CHANNEL}"
+                    assert len(set(keys)) == PER_CHANNEL, f"client {i} {ch}: duplicates"
+                    assert all(a < b for a, b in zip(offsets, offsets[1:])), \
+                        f"client {i} {ch}: offsets not increasing: {offsets}"
+                    for m in got:
+                        assert m["offset"] == published[ch][m["data"]["key"]], m
+                    assert len({m["epoch"] for m in got}) == 1
+                    if ch not in reference:
+                        reference[ch] = keys
+                    assert keys == reference[ch], f"client {i} {ch}: order differs"
+                    ends = [m for m in c.messages_for(ch) if m["data"]["key"] == "end"]
+                    assert len(ends) == 1, f"client {i} {ch}: {len(ends)} end markers"
+            for p in publishers:
+                assert p.messages == [], "publishers are not subscribed"
+        finally:
+            await close_all(clients + publishers)
+    arun(main(), timeout=150)
+
+
+@pytest.mark.tsan
+@pytest.mark.parametrize("workers", [4])
+def test_fanout_subscribe_churn_during_publishing(server_factory, workers):
+    """Clients subscribe and unsubscribe while a channel is being published to:
+    a steady subscriber must still get every publication in order."""
+    srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
+                               "--client-op-burst", "100000"])
+
+    async def main():
+        steady = await WsClient.connect(srv.port, user="steady")
+        churners = await connect_many(srv.port, 40, user=lambda i: f"churn{i}")
+        try:
+            ch = "churn:x"
+            await steady.ok("subscribe", channel=ch)
+            done = asyncio.Event()
+
+            async def churn(c):
+                while not done.is_set():
+                    await c.ok("subscribe", channel=ch)
+                    await c.ok("unsubscribe", channel=ch)
+
+            tasks = [asyncio.create_task(churn(c)) for c in churners]
+
+            def pub():
+                return [srv.publish(ch, i)["offset"] for i in range(300)]
+            offsets = await asyncio.to_thread(pub)
+            done.set()
+            await asyncio.gather(*tasks)
+            msgs = await steady.wait_messages(300, channel=ch, timeout=20)
+            assert [m["data"] for m in msgs] == list(range(300))
+            assert [m["offset"] for m in msgs] == offsets
+            for c in churners:
+                got = [m["offset"] for m in c.messages_for(ch)]
+                assert got == sorted(set(got)), "a churning client saw duplicates or disorder"
+            status, body = await srv.aapi("GET", "/api/channels")
+            subs = {x["channel"]: x["subscribers"] for x in body["channels"]}
+            assert subs.get(ch) == 1, subs
+        finally:
+            await close_all(churners + [steady])
+    arun(main())
