@@ -35,12 +35,16 @@ void MemoryBroker::start() {
 
 void MemoryBroker::stop() {
   for (std::size_t i = 0; i < partitions_.size(); ++i) {
-    boost::asio::post(partitions_[i]->sweep_timer.get_executor(), [this, i] { partitions_[i]->sweep_timer.cancel(); });
+    boost::asio::post(partitions_[i]->sweep_timer.get_executor(), [this, i] {
+      partitions_[i]->stopped = true;  // a sweep already queued must not re-arm
+      partitions_[i]->sweep_timer.cancel();
+    });
   }
 }
 
 void MemoryBroker::schedule_sweep(std::size_t i) {
   auto& p = *partitions_[i];
+  if (p.stopped) return;
   p.sweep_timer.expires_after(k_sweep_interval);
   p.sweep_timer.async_wait([this, i](boost::system::error_code ec) {
     if (ec) return;

@@ -56,6 +56,7 @@ class MemoryBroker final : public Broker {
     std::unordered_map<std::string, ChannelState, core::StringHash, std::equal_to<>> channels;
     std::mt19937_64 rng{std::random_device{}()};
     boost::asio::steady_timer sweep_timer;
+    bool stopped = false;
   };
 
   Partition& partition_of(std::string_view channel);

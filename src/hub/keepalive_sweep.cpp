@@ -14,10 +14,14 @@ void KeepaliveSweep::start() {
 }
 
 void KeepaliveSweep::stop() {
-  boost::asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  boost::asio::post(timer_.get_executor(), [this] {
+    stopped_ = true;  // a sweep already queued must not re-arm
+    timer_.cancel();
+  });
 }
 
 void KeepaliveSweep::schedule() {
+  if (stopped_) return;
   const auto period = std::max<std::chrono::steady_clock::duration>(interval_ / 10, std::chrono::milliseconds(50));
   timer_.expires_after(period);
   timer_.async_wait([this](boost::system::error_code ec) {

@@ -26,6 +26,7 @@ class KeepaliveSweep {
   Shard& shard_;
   std::chrono::seconds interval_;
   boost::asio::steady_timer timer_;
+  bool stopped_ = false;  // shard thread only
 };
 
 }  // namespace wshub::hub
