@@ -80,6 +80,11 @@ int run_server(const config::Config& cfg) {
     spdlog::error("broker \"{}\" is not supported by this build: only the embedded \"memory\" broker is", cfg.broker);
     return 2;
   }
+  if (!cfg.jwt_secret.empty() || !cfg.jwt_public_key.empty()) {
+    // Refusing every client would look like bad tokens; say plainly instead.
+    spdlog::error("JWT verification (jwt_secret, jwt_public_key) is not supported by this build yet");
+    return 2;
+  }
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
 
