@@ -14,6 +14,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "tsan: run under a ThreadSanitizer build "
                                        "(concurrency-heavy: fan-out, shutdown)")
     config.addinivalue_line("markers", "slow: takes more than about 5 seconds")
+    config.addinivalue_line("markers", "nosan: meaningless under sanitizers (timing or memory figures)")
 
 
 @pytest.hookimpl(hookwrapper=True)

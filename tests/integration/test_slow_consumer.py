@@ -3,6 +3,7 @@ a client that stops reading is evicted once its queue passes send_queue_bytes,
 memory stays flat and the other subscribers get everything."""
 
 import asyncio
+import os
 
 import pytest
 
@@ -72,7 +73,9 @@ def test_slow_consumer_evicted_with_4000_memory_bounded(server_factory):
             offsets = [m["offset"] for m in msgs]
             assert offsets == list(range(offsets[0], offsets[0] + N_MESSAGES))
             growth_mb = (peak[0] - base_rss) / 1024
-            assert growth_mb < 64, f"server RSS grew by {growth_mb:.1f} MB during the flood"
+            # ASan's quarantine keeps freed memory resident: RSS says nothing there.
+            if not os.environ.get("WSHUB_SANITIZER"):
+                assert growth_mb < 64, f"server RSS grew by {growth_mb:.1f} MB during the flood"
             assert fast.close_code is None
             assert (await fast.ok("ping"))["ok"]
         finally:
