@@ -15,9 +15,11 @@
 #include <thread>
 
 #include "api/api_router.hpp"
+#include "broker/broker.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/origin_policy.hpp"
 #include "broker/memory_broker.hpp"
+#include "broker/redis_broker.hpp"
 #include "config/listen_address.hpp"
 #include "core/envelopes.hpp"
 #include "core/query_string.hpp"
@@ -29,6 +31,7 @@
 #include "hub/readiness.hpp"
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
+#include "redis/redis_url.hpp"
 
 namespace wshub::app {
 
@@ -76,8 +79,16 @@ net::Response refusal(unsigned status, std::string_view message) {
 }  // namespace
 
 int run_server(const config::Config& cfg) {
-  if (cfg.broker != "memory") {
-    spdlog::error("broker \"{}\" is not supported by this build: only the embedded \"memory\" broker is", cfg.broker);
+  std::optional<redis::RedisUrl> redis_url;
+  if (cfg.broker.starts_with("redis://")) {
+    auto url = redis::parse_redis_url(cfg.broker);
+    if (!url) {
+      spdlog::error("broker: {}", url.error());
+      return 2;
+    }
+    redis_url = std::move(*url);
+  } else if (cfg.broker != "memory") {
+    spdlog::error("broker \"{}\" is not supported by this build: use memory or redis://HOST:PORT[/DB]", cfg.broker);
     return 2;
   }
   if (!cfg.jwt_secret.empty() || !cfg.jwt_public_key.empty()) {
@@ -97,12 +108,21 @@ int run_server(const config::Config& cfg) {
   // Declared first, destroyed last: everything below holds executors of the shards.
   hub::ShardSet shards(worker_count(cfg));
   hub::ChannelRouter router(shards, cfg);
-  broker::MemoryBroker broker(shards.executors(), router);
+  const std::string instance_id = cfg.instance_id.empty() ? random_instance_id() : cfg.instance_id;
+  std::unique_ptr<broker::Broker> broker_owner;
+  if (redis_url) {
+    broker::RedisBrokerOptions opts;
+    opts.url = *redis_url;
+    opts.instance_id = instance_id;
+    broker_owner = std::make_unique<broker::RedisBroker>(shards.executors(), router, std::move(opts));
+  } else {
+    broker_owner = std::make_unique<broker::MemoryBroker>(shards.executors(), router);
+  }
+  broker::Broker& broker = *broker_owner;
   router.set_broker(broker);
   hub::ClientDirectory directory(shards);
   hub::Readiness readiness(broker);
-  hub::HubContext hub{cfg, cfg.instance_id.empty() ? random_instance_id() : cfg.instance_id, shards, router,
-                      directory, readiness};
+  hub::HubContext hub{cfg, instance_id, shards, router, directory, readiness, broker};
   const auto authenticator = auth::make_authenticator(cfg);
   const auth::OriginPolicy origins(cfg.allowed_origins);
 

@@ -145,7 +145,9 @@ void ApiRouter::route(Call& call) {
   }
   if (path == "/metrics") {
     if (only(http::verb::get)) {
-      call.respond(net::make_response(200, render_metrics(hub_.shards, hub_.readiness.ready()), 11, true,
+      std::string text = render_metrics(hub_.shards, hub_.readiness.ready());
+      hub_.broker.render_metrics(text);
+      call.respond(net::make_response(200, std::move(text), 11, true,
                                       "text/plain; version=0.0.4; charset=utf-8"));
     }
     return;

@@ -85,7 +85,11 @@ class Broker {
                        Handler<HistoryResult> done) = 0;
 
   virtual bool healthy() const = 0;
+  // Starts background work (timers, connections); call once the shards run.
+  virtual void start() {}
   virtual void stop() {}
+  // Appends the broker's own Prometheus families to a /metrics answer.
+  virtual void render_metrics(std::string& /*out*/) const {}
 };
 
 }  // namespace wshub::broker

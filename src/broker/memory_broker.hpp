@@ -40,7 +40,7 @@ class MemoryBroker final : public Broker {
   void stop() override;
 
   // Starts the periodic expiry sweep of every partition.
-  void start();
+  void start() override;
 
  private:
   struct ChannelState {

@@ -8,6 +8,10 @@
 
 #include "config/config.hpp"
 
+namespace wshub::broker {
+class Broker;
+}
+
 namespace wshub::hub {
 
 class ChannelRouter;
@@ -22,6 +26,7 @@ struct HubContext {
   ChannelRouter& router;
   ClientDirectory& directory;
   const Readiness& readiness;
+  const broker::Broker& broker;
 };
 
 }  // namespace wshub::hub

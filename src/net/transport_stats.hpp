@@ -5,21 +5,12 @@
 // any thread.
 #pragma once
 
-#include <atomic>
-#include <cstdint>
-
+#include "core/counter.hpp"
 #include "core/latency_histogram.hpp"
 
 namespace wshub::net {
 
-class Counter {
- public:
-  void add(std::int64_t n = 1) { v_.store(v_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-  std::int64_t get() const { return v_.load(std::memory_order_relaxed); }
-
- private:
-  std::atomic<std::int64_t> v_{0};
-};
+using core::Counter;
 
 struct TransportStats {
   Counter frames_in;
