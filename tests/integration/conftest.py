@@ -2,8 +2,12 @@
 
 Run: /usr/bin/python3 -m pytest tests/integration -q
 Binary under test: $WSHUB_BIN (default build/bin/wshub). Sanitizer builds:
-WSHUB_TEST_TIMEOUT_SCALE=10 and `-m tsan`.
+WSHUB_TEST_TIMEOUT_SCALE=10 and `-m tsan`. WSHUB_TEST_BROKER=redis runs every
+server on one redis-server started for the session (the broker contract,
+end to end); tests marked `memory_only` are skipped then.
 """
+
+import os
 
 import pytest
 
@@ -15,6 +19,30 @@ def pytest_configure(config):
                                        "(concurrency-heavy: fan-out, shutdown)")
     config.addinivalue_line("markers", "slow: takes more than about 5 seconds")
     config.addinivalue_line("markers", "nosan: meaningless under sanitizers (timing or memory figures)")
+    config.addinivalue_line("markers", "memory_only: about the embedded broker only")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("WSHUB_TEST_BROKER") == "redis":
+        skip = pytest.mark.skip(reason="embedded broker only (WSHUB_TEST_BROKER=redis)")
+        for item in items:
+            if "memory_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_broker(tmp_path_factory):
+    """With WSHUB_TEST_BROKER=redis, one redis-server for the whole session."""
+    if os.environ.get("WSHUB_TEST_BROKER") != "redis":
+        yield None
+        return
+    from redis_harness import RedisServer
+    from wshub_harness import DEFAULT_BROKER_ENV
+    srv = RedisServer(tmp_path_factory.mktemp("suite-redis")).start()
+    os.environ[DEFAULT_BROKER_ENV] = srv.url
+    yield srv
+    os.environ.pop(DEFAULT_BROKER_ENV, None)
+    srv.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

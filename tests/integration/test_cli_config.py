@@ -120,7 +120,8 @@ def test_serve_help_lists_every_option_with_default():
     (["--no-such-option"], {}, r"no-such-option"),
     # Not built yet: refused at start rather than silently refusing every client.
     (["--jwt-secret", "s3cret"], {}, r"JWT"),
-    (["--broker", "redis://127.0.0.1:1"], {}, r"broker"),
+    (["--broker", "redis+cluster://127.0.0.1:1"], {}, r"broker"),
+    (["--broker", "redis://127.0.0.1:notaport"], {}, r"broker|port"),
 ])
 def test_bad_option_exits_nonzero_with_message(args, env, needle):
     r = run_bin(["serve", "--dev", "--listen", "127.0.0.1:0"] + args, env=env)

@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from wshub_harness import WsClient, arun, async_wait_until, close_all, connect_many
+from wshub_harness import WsClient, arun, async_wait_until, close_all, connect_many, uniq
 
 N_CLIENTS = 300
 N_CHANNELS = 6
@@ -15,10 +15,14 @@ API_PER_CHANNEL = 10
 PER_CHANNEL = WS_PUBLISHERS * PER_PUBLISHER + API_PER_CHANNEL
 
 
+# Channel prefix, unique per test run (the suite may share one Redis).
+FAN = "fan"
+
+
 def channels_of(i):
-    chans = {f"fan:{i % N_CHANNELS}"}
+    chans = {f"{FAN}:{i % N_CHANNELS}"}
     if i % 10 == 0:  # every tenth client listens on a second channel
-        chans.add(f"fan:{(i % N_CHANNELS + 1 + (i // 10) % (N_CHANNELS - 1)) % N_CHANNELS}")
+        chans.add(f"{FAN}:{(i % N_CHANNELS + 1 + (i // 10) % (N_CHANNELS - 1)) % N_CHANNELS}")
     return chans
 
 
@@ -26,6 +30,8 @@ def channels_of(i):
 @pytest.mark.slow
 @pytest.mark.parametrize("workers", [2, 4])
 def test_fanout_many_clients(server_factory, workers):
+    global FAN
+    FAN = uniq("fan")
     srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
                                "--client-op-burst", "100000"])
 
@@ -43,19 +49,19 @@ def test_fanout_many_clients(server_factory, workers):
                         assert r["offset"] == 0, r
             await asyncio.gather(*(subscribe(c, s) for c, s in zip(clients, subs)))
 
-            expected_subs = {f"fan:{k}": sum(f"fan:{k}" in s for s in subs)
+            expected_subs = {f"{FAN}:{k}": sum(f"{FAN}:{k}" in s for s in subs)
                              for k in range(N_CHANNELS)}
             status, body = await srv.aapi("GET", "/api/channels")
             assert status == 200, body
             counts = {x["channel"]: x["subscribers"] for x in body["channels"]}
             assert counts == expected_subs, counts
 
-            published = {f"fan:{k}": {} for k in range(N_CHANNELS)}   # ch -> key -> offset
+            published = {f"{FAN}:{k}": {} for k in range(N_CHANNELS)}   # ch -> key -> offset
 
             async def ws_pub(p, idx):
                 for n in range(PER_PUBLISHER):
                     for k in range(N_CHANNELS):
-                        ch = f"fan:{k}"
+                        ch = f"{FAN}:{k}"
                         key = f"ws{idx}-{n}"
                         r = await p.ok("publish", channel=ch, data={"ch": ch, "key": key})
                         published[ch][key] = r["offset"]
@@ -63,7 +69,7 @@ def test_fanout_many_clients(server_factory, workers):
             def api_pub():
                 for n in range(API_PER_CHANNEL):
                     for k in range(N_CHANNELS):
-                        ch = f"fan:{k}"
+                        ch = f"{FAN}:{k}"
                         key = f"api-{n}"
                         published[ch][key] = srv.publish(ch, {"ch": ch, "key": key})["offset"]
 
@@ -88,7 +94,7 @@ def test_fanout_many_clients(server_factory, workers):
             # An end marker per channel: once it arrives, nothing published
             # before it can still be in flight, so the counts below are exact.
             for k in range(N_CHANNELS):
-                srv.publish(f"fan:{k}", {"ch": f"fan:{k}", "key": "end"})
+                srv.publish(f"{FAN}:{k}", {"ch": f"{FAN}:{k}", "key": "end"})
             await async_wait_until(lambda: all(
                 sum(1 for m in c.messages if m["data"]["key"] == "end") >= len(s)
                 for c, s in zip(clients, subs)), 30, what="end markers")

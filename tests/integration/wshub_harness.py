@@ -34,6 +34,11 @@ WSHUB_BIN = os.environ.get("WSHUB_BIN", str(REPO / "build" / "bin" / "wshub"))
 # sanitizer build can run the same tests: WSHUB_TEST_TIMEOUT_SCALE=10.
 TIMEOUT_SCALE = float(os.environ.get("WSHUB_TEST_TIMEOUT_SCALE", "1"))
 
+# When set (conftest.py does it for WSHUB_TEST_BROKER=redis), every server the
+# suite starts without its own --broker uses this broker URL: the whole suite
+# then runs against the Redis broker.
+DEFAULT_BROKER_ENV = "WSHUB_TEST_BROKER_URL"
+
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 STANDARD_CONFIG = """
@@ -146,6 +151,7 @@ class Server:
         self.listen = listen
         self.binary = binary or WSHUB_BIN
         self.workdir = Path(workdir) if workdir else Path(tempfile.mkdtemp(prefix="wshub-it-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.proc = None
         self.port = None
         self.host = "127.0.0.1"
@@ -164,7 +170,15 @@ class Server:
             path = self.workdir / "wshub.toml"
             path.write_text(self.config)
             cmd += ["--config", str(path)]
-        return cmd + self.args
+        cmd += self.args
+        if os.environ.get(DEFAULT_BROKER_ENV) and "--broker" not in self.args:
+            cmd += ["--broker", os.environ[DEFAULT_BROKER_ENV]]
+        return cmd
+
+    def wait_ready(self, timeout=10):
+        """Waits until /readyz answers 200 (the broker is connected)."""
+        return wait_until(lambda: self.api("GET", "/readyz")[0] == 200, timeout,
+                          interval=0.02, what=f"/readyz 200 on port {self.port}")
 
     def start(self, timeout=10):
         if not os.path.exists(self.binary):
@@ -187,6 +201,8 @@ class Server:
                                          f"stderr:\n{self.stderr_tail()}")
                 self.host = m.group(1)
                 self.port = int(m.group(2))
+                if os.environ.get(DEFAULT_BROKER_ENV) and "--broker" not in self.args:
+                    self.wait_ready(timeout)
                 return self
             rc = self.proc.poll()
             if rc is not None:
