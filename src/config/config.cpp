@@ -6,9 +6,20 @@
 namespace wshub::config {
 namespace {
 
+// A broker URL with its password (redis://user:PASSWORD@host) replaced by ***.
+std::string redact_password(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 // `key=value`, with values a reader can tell apart: empty text as "", lists in
 // brackets, durations with their unit.
-void append_value(std::string& out, const Option& option, const std::string& value) {
+void append_value(std::string& out, const Option& option, const std::string& raw) {
+  const std::string value = option.key == "broker" ? redact_password(raw) : raw;
   out += option.key;
   out += '=';
   if (option.secret) {

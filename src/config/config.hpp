@@ -34,6 +34,7 @@ struct Config {
   std::string listen = "0.0.0.0:8000";  // HOST:PORT, see listen_address.hpp
   std::string broker = "memory";        // memory | redis://... | redis+cluster://...
   std::string instance_id;              // empty: generated at start
+  std::chrono::seconds heartbeat_interval{10};  // cluster registry heartbeat (Redis broker)
   bool dev = false;
   std::string api_key;                       // empty: the server API is disabled (unless dev)
   std::string jwt_secret;                    // shared secret for HMAC-signed (HS256) tokens

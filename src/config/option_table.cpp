@@ -203,6 +203,10 @@ std::vector<Option> build_options() {
                            "Name of this instance in the cluster (letters, digits, _.:@=/-). "
                            "Empty: generated at start."},
                           text_field<C>(&C::instance_id, check_instance_id)));
+  t.push_back(make_option({"heartbeat_interval", K::seconds, "SECONDS",
+                           "With a Redis broker: seconds between this instance's registry heartbeats. Its "
+                           "entry expires after three missed beats; survivors then remove its connections."},
+                          seconds_field<C>(&C::heartbeat_interval, 1)));
   t.push_back(make_option({"dev", K::boolean, "",
                            "Development mode: clients connect without a token (?user=NAME sets the user id), "
                            "the API needs no key, clients may publish everywhere. Never use in production."},

@@ -38,6 +38,16 @@ TEST(Config, DescribeIsOneLineWithoutSecrets) {
       << line;
 }
 
+TEST(Config, DescribeHidesTheBrokerPassword) {
+  Config c;
+  c.broker = "redis://user:super-secret-pw@10.0.0.1:6379/2";
+  const std::string line = describe(c);
+  EXPECT_EQ(line.find("super-secret"), std::string::npos) << line;
+  EXPECT_NE(line.find("broker=redis://user:***@10.0.0.1:6379/2"), std::string::npos) << line;
+  c.broker = "redis://10.0.0.1:6379";
+  EXPECT_NE(describe(c).find("broker=redis://10.0.0.1:6379"), std::string::npos);
+}
+
 TEST(Config, DescribeShowsUnsetSecrets) {
   const std::string line = describe(Config{});
   EXPECT_NE(line.find("api_key=unset"), std::string::npos) << line;

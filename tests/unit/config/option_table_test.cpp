@@ -59,10 +59,11 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "history_size",
                           "history_ttl",
                           "presence",
-                          "allow_client_publish"}) {
+                          "allow_client_publish",
+                          "heartbeat_interval"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 28u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 29u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
