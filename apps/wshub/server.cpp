@@ -20,6 +20,8 @@
 #include "auth/origin_policy.hpp"
 #include "broker/memory_broker.hpp"
 #include "broker/redis_broker.hpp"
+#include "cluster/local_cluster.hpp"
+#include "cluster/redis_cluster.hpp"
 #include "config/listen_address.hpp"
 #include "core/envelopes.hpp"
 #include "core/query_string.hpp"
@@ -171,7 +173,20 @@ int run_server(const config::Config& cfg) {
   const std::string address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                                         : bound.address().to_string()) +
                               ":" + std::to_string(bound.port());
-  api = std::make_unique<api::ApiRouter>(hub, address, utc_now_iso8601());
+  const cluster::InstanceIdentity identity{instance_id, address, utc_now_iso8601()};
+  std::unique_ptr<cluster::RedisCluster> redis_cluster;
+  std::unique_ptr<cluster::Cluster> local_cluster;
+  cluster::Cluster* hub_cluster = nullptr;
+  if (redis_url) {
+    redis_cluster = std::make_unique<cluster::RedisCluster>(control.get_executor(), *redis_url, identity,
+                                                            cfg.heartbeat_interval, shards, directory);
+    hub.observer = redis_cluster.get();
+    hub_cluster = redis_cluster.get();
+  } else {
+    local_cluster = std::make_unique<cluster::LocalCluster>(identity, shards, directory, control.get_executor());
+    hub_cluster = local_cluster.get();
+  }
+  api = std::make_unique<api::ApiRouter>(hub, *hub_cluster);
 
   std::vector<std::unique_ptr<hub::KeepaliveSweep>> sweeps;
   for (std::size_t i = 0; i < shards.size(); ++i) {
@@ -180,6 +195,7 @@ int run_server(const config::Config& cfg) {
 
   shards.start_threads();
   broker.start();
+  if (redis_cluster) redis_cluster->start();
   for (auto& s : sweeps) s->start();
   listener->start();
 
@@ -210,7 +226,12 @@ int run_server(const config::Config& cfg) {
         spdlog::warn("drain deadline reached with clients still connected; closing them now");
       }
       signals.cancel();
-      control.stop();
+      if (!redis_cluster) {
+        control.stop();
+        return;
+      }
+      // Leave the registry before exiting (bounded: Redis may be down).
+      redis_cluster->stop(std::chrono::seconds(1), [&control] { control.stop(); });
     });
     signals.async_wait(on_signal);
   };

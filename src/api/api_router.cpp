@@ -103,8 +103,7 @@ struct ApiRouter::Call {
   }
 };
 
-ApiRouter::ApiRouter(hub::HubContext& hub, std::string address, std::string started_at)
-    : hub_(hub), address_(std::move(address)), started_at_(std::move(started_at)) {}
+ApiRouter::ApiRouter(hub::HubContext& hub, cluster::Cluster& cluster) : hub_(hub), cluster_(cluster) {}
 
 void ApiRouter::handle(net::Request&& req, net::Responder respond) {
   auto call = std::make_shared<Call>();
@@ -293,10 +292,11 @@ void ApiRouter::send(Call& call) {
   if (call.fields.data->size() > hub_.config.max_publish_size) {
     return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
   }
-  hub_.directory.send(std::move(*who), core::make_frame(core::make_push(*call.fields.data)), reply_executor(hub_),
-                      [respond = call.respond](std::size_t n) {
-                        respond(net::make_response(200, R"({"delivered":)" + std::to_string(n) + "}"));
-                      });
+  cluster_.send(std::move(*who), std::string(*call.fields.data),
+                [respond = call.respond](core::Expected<std::size_t, cluster::ClusterError> n) {
+                  if (!n) return respond(net::make_response(503, core::make_api_error(503, n.error().message)));
+                  respond(net::make_response(200, R"({"delivered":)" + std::to_string(*n) + "}"));
+                });
 }
 
 void ApiRouter::disconnect(Call& call) {
@@ -308,10 +308,11 @@ void ApiRouter::disconnect(Call& call) {
   }
   std::string reason(call.fields.reason.value_or("disconnected by the server"));
   if (reason.size() > k_max_close_reason) return call.error(400, "\"reason\" must be at most 123 bytes");
-  hub_.directory.disconnect(std::move(*who), static_cast<std::uint16_t>(code), std::move(reason),
-                            reply_executor(hub_), [respond = call.respond](std::size_t n) {
-                              respond(net::make_response(200, R"({"disconnected":)" + std::to_string(n) + "}"));
-                            });
+  cluster_.disconnect(std::move(*who), static_cast<std::uint16_t>(code), std::move(reason),
+                      [respond = call.respond](core::Expected<std::size_t, cluster::ClusterError> n) {
+                        if (!n) return respond(net::make_response(503, core::make_api_error(503, n.error().message)));
+                        respond(net::make_response(200, R"({"disconnected":)" + std::to_string(*n) + "}"));
+                      });
 }
 
 void ApiRouter::history(Call& call) {
@@ -350,7 +351,10 @@ void ApiRouter::presence(Call& call) {
 }
 
 void ApiRouter::channels(Call& call) {
-  hub_.directory.channels(reply_executor(hub_), [respond = call.respond](std::map<std::string, std::size_t> counts) {
+  cluster_.channels([respond = call.respond](
+                        core::Expected<std::map<std::string, std::size_t>, cluster::ClusterError> r) {
+    if (!r) return respond(net::make_response(503, core::make_api_error(503, r.error().message)));
+    const auto& counts = *r;
     std::string out = R"({"channels":[)";
     bool first = true;
     for (const auto& [name, n] : counts) {
@@ -368,23 +372,10 @@ void ApiRouter::channels(Call& call) {
 }
 
 void ApiRouter::info(Call& call) {
-  std::int64_t connections = 0, subscriptions = 0;
-  for (std::size_t i = 0; i < hub_.shards.size(); ++i) {
-    connections += hub_.shards.at(i).counters.connections.get();
-    subscriptions += hub_.shards.at(i).counters.subscriptions.get();
-  }
-  std::string out = R"({"instances":[{"id":)";
-  core::append_json_string(out, hub_.instance_id);
-  out += R"(,"connections":)";
-  core::append_int(out, connections);
-  out += R"(,"subscriptions":)";
-  core::append_int(out, subscriptions);
-  out += R"(,"started_at":)";
-  core::append_json_string(out, started_at_);
-  out += R"(,"address":)";
-  core::append_json_string(out, address_);
-  out += "}]}";
-  call.json(200, std::move(out));
+  cluster_.instances([respond = call.respond](core::Expected<std::string, cluster::ClusterError> r) {
+    if (!r) return respond(net::make_response(503, core::make_api_error(503, r.error().message)));
+    respond(net::make_response(200, R"({"instances":)" + *r + "}"));
+  });
 }
 
 }  // namespace wshub::api

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "cluster/cluster.hpp"
 #include "hub/hub_context.hpp"
 #include "net/http_routes.hpp"
 
@@ -17,7 +18,8 @@ namespace wshub::api {
 
 class ApiRouter {
  public:
-  ApiRouter(hub::HubContext& hub, std::string address, std::string started_at);
+  // `cluster` answers send, disconnect, channels and info for the whole hub.
+  ApiRouter(hub::HubContext& hub, cluster::Cluster& cluster);
   void handle(net::Request&& req, net::Responder respond);
 
  private:
@@ -33,8 +35,7 @@ class ApiRouter {
   void info(Call& call);
 
   hub::HubContext& hub_;
-  std::string address_;
-  std::string started_at_;
+  cluster::Cluster& cluster_;
 };
 
 }  // namespace wshub::api

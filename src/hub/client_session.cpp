@@ -7,6 +7,7 @@
 #include "core/envelopes.hpp"
 #include "hub/channel_router.hpp"
 #include "hub/client_directory.hpp"
+#include "hub/connection_observer.hpp"
 #include "hub/readiness.hpp"
 #include "hub/shard.hpp"
 
@@ -42,6 +43,7 @@ void ClientSession::start() {
   if (!user_.empty()) shard_.sessions_by_user[user_].push_back(this);
   shard_.counters.connections.add(1);
   shard_.counters.connections_total.add(1);
+  if (hub_.observer != nullptr) hub_.observer->connected(client_, user_);
   transport_->send(core::make_frame(core::make_welcome(
       {client_, hub_.instance_id, user_, static_cast<std::int64_t>(hub_.config.ping_interval.count())})));
   // Upgraded while the drain was starting: it would miss the drain's 1001.
@@ -285,6 +287,7 @@ void ClientSession::on_closed() {
     }
   }
   shard_.counters.connections.add(-1);
+  if (hub_.observer != nullptr) hub_.observer->disconnected(client_, user_);
   shard_.sessions.erase(client_);
 }
 

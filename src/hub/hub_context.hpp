@@ -16,6 +16,7 @@ namespace wshub::hub {
 
 class ChannelRouter;
 class ClientDirectory;
+class ConnectionObserver;
 class Readiness;
 class ShardSet;
 
@@ -27,6 +28,9 @@ struct HubContext {
   ClientDirectory& directory;
   const Readiness& readiness;
   const broker::Broker& broker;
+  // Told about every connection (the cluster registry); null on one instance.
+  // REQUIRES: set before the listener starts, never changed afterwards.
+  ConnectionObserver* observer = nullptr;
 };
 
 }  // namespace wshub::hub

@@ -3,8 +3,8 @@
 Run: /usr/bin/python3 -m pytest tests/integration -q
 Binary under test: $WSHUB_BIN (default build/bin/wshub). Sanitizer builds:
 WSHUB_TEST_TIMEOUT_SCALE=10 and `-m tsan`. WSHUB_TEST_BROKER=redis runs every
-server on one redis-server started for the session (the broker contract,
-end to end); tests marked `memory_only` are skipped then.
+server on a redis-server of its own (the broker contract, end to end); tests
+marked `memory_only` are skipped then.
 """
 
 import os
@@ -30,19 +30,6 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def suite_broker(tmp_path_factory):
-    """With WSHUB_TEST_BROKER=redis, one redis-server for the whole session."""
-    if os.environ.get("WSHUB_TEST_BROKER") != "redis":
-        yield None
-        return
-    from redis_harness import RedisServer
-    from wshub_harness import DEFAULT_BROKER_ENV
-    srv = RedisServer(tmp_path_factory.mktemp("suite-redis")).start()
-    os.environ[DEFAULT_BROKER_ENV] = srv.url
-    yield srv
-    os.environ.pop(DEFAULT_BROKER_ENV, None)
-    srv.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

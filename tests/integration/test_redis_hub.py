@@ -5,6 +5,7 @@ Redis faults (kill, restart without persistence, killed or frozen Pub/Sub
 connections)."""
 
 import asyncio
+import signal
 import threading
 import time
 
@@ -92,6 +93,12 @@ def test_fanout_across_instances_in_one_order(redis, instances):
             # Each source's own order is kept.
             for src in ("api", "ws"):
                 assert [i for _, s, i in ref if s == src] == list(range(n))
+            # One Pub/Sub connection per shard, and the probe round trip measured.
+            for srv in (a, b):
+                assert srv.metric("wshub_broker_pubsub_connections") == srv.metric("wshub_shards")
+                await asyncio.to_thread(wait_until,
+                                        lambda: srv.metric("wshub_broker_round_trip_seconds_count") >= 1,
+                                        3, 0.05, "a probe round trip measured")
         finally:
             await close_all(subs_a + subs_b + [pub_b])
     arun(main())
@@ -106,7 +113,7 @@ def test_lazy_subscriptions_over_a_fixed_pool(redis, instances):
 
     async def main():
         base_conns = len(redis.clients(name_prefix))
-        assert base_conns == 4, f"2 shards x (command + Pub/Sub): {redis.clients(name_prefix)}"
+        assert base_conns == 6, f"2 shards x (command + Pub/Sub) + the cluster's 2: {redis.clients(name_prefix)}"
         chans = [uniq("lazy") for _ in range(300)]
         c1 = await WsClient.connect(a.port, user="u1")
         c2 = await WsClient.connect(a.port, user="u2")
@@ -399,3 +406,138 @@ def test_wrong_password_stays_unready(tmp_path, instances):
     finally:
         srv.close()
         r.close()
+
+
+# --- Cluster registry and hub-wide API (PROTOCOL.md sections 6 and 7) -----------
+
+def _json(value):
+    import json
+    return json.loads(value.decode() if isinstance(value, bytes) else value)
+
+
+def test_registry_entries_follow_connections(redis, instances):
+    a, = instances(redis.url, n=1, args=["--heartbeat-interval", "1"])
+
+    async def main():
+        c = await WsClient.connect(a.port, user="reg-user")
+        try:
+            key = f"ws:conn:{c.client_id}"
+            entry = await asyncio.to_thread(wait_until, lambda: redis.command("GET", key), 5, 0.02,
+                                            f"{key} set")
+            e = _json(entry)
+            assert e["instance"] == a.instance_id and e["user"] == "reg-user", e
+            assert e["connected_at"].endswith("Z"), e
+            assert 0 < redis.command("TTL", key) <= 120
+            inst = _json(redis.command("GET", f"ws:instance:{a.instance_id}"))
+            assert inst["instance"] == a.instance_id and inst["address"] == f"127.0.0.1:{a.port}", inst
+            assert 0 < redis.command("TTL", f"ws:instance:{a.instance_id}") <= 3
+            assert redis.command("PUBSUB", "NUMSUB", "ws:user:{reg-user}")[1] == 1, \
+                "a user-bearing connection subscribes its user's channel"
+        finally:
+            await c.close()
+        await asyncio.to_thread(wait_until, lambda: redis.command("GET", key) is None, 5, 0.02,
+                                f"{key} deleted on disconnect")
+        await asyncio.to_thread(wait_until,
+                                lambda: redis.command("PUBSUB", "NUMSUB", "ws:user:{reg-user}")[1] == 0,
+                                5, 0.02, "user channel unsubscribed")
+    arun(main())
+
+
+def test_dead_instance_entries_removed_by_survivors(redis, instances):
+    a, b = instances(redis.url, args=["--heartbeat-interval", "1"])
+
+    async def main():
+        clients = [await WsClient.connect(b.port, user=f"dead{i}") for i in range(5)]
+        keys = [f"ws:conn:{c.client_id}" for c in clients]
+        await asyncio.to_thread(wait_until, lambda: all(redis.command("EXISTS", k) for k in keys), 5, 0.02,
+                                "entries of b's clients")
+        b.stop(signal.SIGKILL)
+        t0 = time.monotonic()
+        # Expiry after 3 missed beats (3 s), removal within one more beat.
+        await asyncio.to_thread(wait_until, lambda: not any(redis.command("EXISTS", k) for k in keys),
+                                8, 0.05, "dead instance's connection entries removed")
+        assert time.monotonic() - t0 <= 5.5
+        st, body = a.api("GET", "/api/info")
+        assert st == 200 and [i["id"] for i in body["instances"]] == [a.instance_id], body
+        assert b.instance_id.encode() not in (redis.command("SMEMBERS", "ws:instances") or [])
+        await close_all(clients)
+    arun(main())
+
+
+def test_info_and_channels_are_hub_wide(redis, instances):
+    a, b = instances(redis.url)
+
+    async def main():
+        ch = uniq("chat:wide")
+        ca = [await WsClient.connect(a.port, user=f"wa{i}") for i in range(2)]
+        cb = [await WsClient.connect(b.port, user=f"wb{i}") for i in range(3)]
+        try:
+            for c in ca + cb:
+                await c.ok("subscribe", channel=ch)
+            st, body = a.api("GET", "/api/info")
+            assert st == 200, body
+            by_id = {i["id"]: i for i in body["instances"]}
+            assert set(by_id) == {a.instance_id, b.instance_id}, body
+            assert by_id[a.instance_id]["connections"] == 2 and by_id[b.instance_id]["connections"] == 3
+            assert by_id[b.instance_id]["subscriptions"] == 3
+            assert by_id[b.instance_id]["address"] == f"127.0.0.1:{b.port}"
+            st, body = b.api("GET", "/api/channels")
+            counts = {x["channel"]: x["subscribers"] for x in body["channels"]}
+            assert st == 200 and counts.get(ch) == 5, body
+        finally:
+            await close_all(ca + cb)
+    arun(main())
+
+
+def test_send_and_disconnect_reach_any_instance(redis, instances):
+    a, b = instances(redis.url)
+
+    async def main():
+        user = uniq("u")
+        on_b = [await WsClient.connect(b.port, user=user) for _ in range(2)]
+        on_a = await WsClient.connect(a.port, user=user)
+        other = await WsClient.connect(b.port, user=uniq("other"))
+        try:
+            await asyncio.to_thread(wait_until,
+                                    lambda: redis.command("PUBSUB", "NUMSUB", f"ws:user:{{{user}}}")[1] == 2,
+                                    5, 0.02, "both instances hold the user")
+            st, body = a.api("POST", "/api/send", {"user": user, "data": {"hello": 1}})
+            assert (st, body) == (200, {"delivered": 3}), body
+            for c in on_b + [on_a]:
+                pushes = await c.wait_pushes(1)
+                assert pushes[0]["data"] == {"hello": 1}
+            st, body = a.api("POST", "/api/send", {"client": other.client_id, "data": "direct"})
+            assert (st, body) == (200, {"delivered": 1}), body
+            assert (await other.wait_pushes(1))[0]["data"] == "direct"
+            st, body = a.api("POST", "/api/send", {"client": "c-nosuchclient", "data": 1})
+            assert (st, body) == (200, {"delivered": 0}), body
+
+            st, body = b.api("POST", "/api/disconnect", {"user": user, "code": 4002, "reason": "bye"})
+            assert (st, body) == (200, {"disconnected": 3}), body
+            for c in on_b + [on_a]:
+                code, reason = await c.wait_closed()
+                assert code == 4002 and reason == "bye"
+            st, body = b.api("POST", "/api/disconnect", {"client": other.client_id})
+            assert (st, body) == (200, {"disconnected": 1}), body
+            assert (await other.wait_closed())[0] == 4002
+        finally:
+            await close_all(on_b + [on_a, other])
+    arun(main())
+
+
+def test_graceful_shutdown_leaves_the_registry(redis, instances):
+    a, = instances(redis.url, n=1)
+
+    async def main():
+        c = await WsClient.connect(a.port, user="leaving")
+        key = f"ws:conn:{c.client_id}"
+        await asyncio.to_thread(wait_until, lambda: redis.command("EXISTS", key), 5, 0.02, key)
+        a.stop(signal.SIGTERM)
+        code, _ = await c.wait_closed()
+        assert code == 1001
+        assert a.wait(10) == 0
+        assert redis.command("EXISTS", key) == 0
+        assert redis.command("EXISTS", f"ws:instance:{a.instance_id}") == 0
+        assert a.instance_id.encode() not in (redis.command("SMEMBERS", "ws:instances") or [])
+        assert redis.command("PUBSUB", "NUMSUB", "ws:user:{leaving}")[1] == 0
+    arun(main())

@@ -34,10 +34,10 @@ WSHUB_BIN = os.environ.get("WSHUB_BIN", str(REPO / "build" / "bin" / "wshub"))
 # sanitizer build can run the same tests: WSHUB_TEST_TIMEOUT_SCALE=10.
 TIMEOUT_SCALE = float(os.environ.get("WSHUB_TEST_TIMEOUT_SCALE", "1"))
 
-# When set (conftest.py does it for WSHUB_TEST_BROKER=redis), every server the
-# suite starts without its own --broker uses this broker URL: the whole suite
-# then runs against the Redis broker.
-DEFAULT_BROKER_ENV = "WSHUB_TEST_BROKER_URL"
+# WSHUB_TEST_BROKER=redis: every server the suite starts without its own
+# --broker gets a redis-server of its own (so instances of different tests do
+# not form one hub): the whole suite then runs against the Redis broker.
+OWN_REDIS = os.environ.get("WSHUB_TEST_BROKER") == "redis"
 
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -158,6 +158,7 @@ class Server:
         self.stdout_path = self.workdir / "stdout.log"
         self.stderr_path = self.workdir / "stderr.log"
         self.returncode = None
+        self.redis = None  # the server's own redis-server under WSHUB_TEST_BROKER=redis
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -171,8 +172,8 @@ class Server:
             path.write_text(self.config)
             cmd += ["--config", str(path)]
         cmd += self.args
-        if os.environ.get(DEFAULT_BROKER_ENV) and "--broker" not in self.args:
-            cmd += ["--broker", os.environ[DEFAULT_BROKER_ENV]]
+        if self.redis is not None:
+            cmd += ["--broker", self.redis.url]
         return cmd
 
     def wait_ready(self, timeout=10):
@@ -184,6 +185,9 @@ class Server:
         if not os.path.exists(self.binary):
             raise AssertionError(f"wshub binary not found at {self.binary}; build it "
                                  f"(cmake --build build) or set WSHUB_BIN")
+        if OWN_REDIS and "--broker" not in self.args and self.redis is None:
+            from redis_harness import RedisServer
+            self.redis = RedisServer(self.workdir / "redis").start()
         env = {k: v for k, v in os.environ.items() if not k.startswith("WSHUB_")}
         env.update(self.env)
         with open(self.stdout_path, "wb") as out, open(self.stderr_path, "wb") as err:
@@ -201,7 +205,7 @@ class Server:
                                          f"stderr:\n{self.stderr_tail()}")
                 self.host = m.group(1)
                 self.port = int(m.group(2))
-                if os.environ.get(DEFAULT_BROKER_ENV) and "--broker" not in self.args:
+                if self.redis is not None:
                     self.wait_ready(timeout)
                 return self
             rc = self.proc.poll()
@@ -249,6 +253,8 @@ class Server:
                 pass
         if self in Server.live:
             Server.live.remove(self)
+        if self.redis is not None:
+            self.redis.close()
 
     def stderr_text(self):
         try:
