@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
 #   1. unit tests (ctest) of the release build,
-#   2. the integration suite (pytest) against the release binary,
+#   2. the integration suite (pytest) against the release binary, on the
+#      embedded broker and again with every server on its own redis-server,
 #   3. the integration suite against an ASan+UBSan build,
 #   4. the shard and fan-out tests against a TSan build,
 #   5. each fuzz target for a bounded time.
@@ -26,8 +27,10 @@ step "release build"
 scripts/build.sh release
 step "unit tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
-step "integration tests (release)"
+step "integration tests (release, memory broker)"
 WSHUB_BIN="$PWD/build/bin/wshub" "${PYTEST[@]}"
+step "integration tests (release, Redis broker)"
+WSHUB_BIN="$PWD/build/bin/wshub" WSHUB_TEST_BROKER=redis "${PYTEST[@]}"
 
 if [ "$quick" -eq 1 ]; then exit 0; fi
 

@@ -59,6 +59,7 @@ def readyz(srv):
         return None
 
 
+@pytest.mark.tsan
 def test_fanout_across_instances_in_one_order(redis, instances):
     a, b = instances(redis.url)
 
@@ -228,6 +229,7 @@ def test_api_send_history_info_across_instances(redis, instances):
     arun(main())
 
 
+@pytest.mark.tsan
 def test_redis_down_then_back(redis, instances):
     """Kill Redis: readiness 503 within 3 s and publishes fail loudly; restart it
     (empty, no persistence): the instances reconnect, resubscribe, and
@@ -291,6 +293,7 @@ def _assert_gapless(sub, ch, sent):
     assert not missing, f"{len(missing)} accepted publications never delivered: {missing[:5]}"
 
 
+@pytest.mark.tsan
 def test_pubsub_connection_killed_is_backfilled(redis, instances):
     """CLIENT KILL TYPE pubsub while publishing continuously on the other
     instance: the subscriber gets every accepted publication, gap-free."""
@@ -489,6 +492,7 @@ def test_info_and_channels_are_hub_wide(redis, instances):
     arun(main())
 
 
+@pytest.mark.tsan
 def test_send_and_disconnect_reach_any_instance(redis, instances):
     a, b = instances(redis.url)
 
