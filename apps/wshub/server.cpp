@@ -24,6 +24,7 @@
 #include "cluster/redis_cluster.hpp"
 #include "config/listen_address.hpp"
 #include "core/envelopes.hpp"
+#include "core/iso8601.hpp"
 #include "core/query_string.hpp"
 #include "hub/channel_router.hpp"
 #include "hub/client_directory.hpp"
@@ -48,15 +49,6 @@ std::string random_instance_id() {
   const auto v = (static_cast<std::uint64_t>(rd()) << 32) | rd();
   char buf[20];
   std::snprintf(buf, sizeof buf, "i-%012llx", static_cast<unsigned long long>(v & 0xffffffffffffull));
-  return buf;
-}
-
-std::string utc_now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
 }
 
@@ -173,7 +165,7 @@ int run_server(const config::Config& cfg) {
   const std::string address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
                                                         : bound.address().to_string()) +
                               ":" + std::to_string(bound.port());
-  const cluster::InstanceIdentity identity{instance_id, address, utc_now_iso8601()};
+  const cluster::InstanceIdentity identity{instance_id, address, core::iso8601_utc(std::time(nullptr))};
   std::unique_ptr<cluster::RedisCluster> redis_cluster;
   std::unique_ptr<cluster::Cluster> local_cluster;
   cluster::Cluster* hub_cluster = nullptr;

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "core/iso8601.hpp"
 #include "core/json_writer.hpp"
 
 namespace wshub::cluster {
@@ -12,15 +13,6 @@ namespace {
 
 using redis::Reply;
 using ReplyResult = core::Expected<Reply, std::string>;
-
-std::string utc_now_iso8601() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 std::string instance_key(const std::string& id) { return "ws:instance:" + id; }
 std::string conns_key(const std::string& id) { return "ws:instance:" + id + ":conns"; }
@@ -60,7 +52,7 @@ void Registry::set_entry(redis::Connection& conn, const std::string& client, con
 
 void Registry::connected(const std::string& client, const std::string& user) {
   if (stopped_) return;
-  auto [it, inserted] = conns_.try_emplace(client, Entry{user, utc_now_iso8601()});
+  auto [it, inserted] = conns_.try_emplace(client, Entry{user, core::iso8601_utc(std::time(nullptr))});
   if (!inserted) return;
   if (auto* conn = cmd_->get()) set_entry(*conn, client, it->second);  // else: the next full refresh
 }
