@@ -1,7 +1,9 @@
 // SendQueue: the bounded queue of frames waiting for one connection's socket.
 //
 // push() refuses a frame that would take the queued bytes over the limit (the
-// caller then evicts the slow consumer with close 4000); take_batch() hands
+// caller then evicts the slow consumer with close 4000), except into an empty
+// queue: one frame larger than the limit (a big publication when the limit is
+// small) must not evict every subscriber, reading or not. take_batch() hands
 // out what the next write coalesces into one '\n'-joined frame. Frames are
 // shared and immutable, so queueing costs a refcount, not a copy.
 // Thread-safety: not thread-safe; owned by the connection's shard thread.
@@ -18,10 +20,11 @@ class SendQueue {
  public:
   explicit SendQueue(std::size_t limit_bytes) : limit_(limit_bytes) {}
 
-  // False (and nothing queued) when the frame would exceed the byte limit.
+  // False (and nothing queued) when the frame would exceed the byte limit
+  // and other frames are waiting.
   bool push(SharedFrame f) {
     const std::size_t n = f->bytes.size() + 1;  // + the '\n' separator
-    if (bytes_ + n > limit_) return false;
+    if (bytes_ + n > limit_ && bytes_ > 0) return false;
     bytes_ += n;
     items_.push_back(std::move(f));
     return true;

@@ -129,3 +129,26 @@ def test_slow_consumer_dropped_after_close_timeout(server_factory):
         wait_until(lambda: srv.metric("wshub_connections") == 0, 5)
     finally:
         slow.close()
+
+
+def test_publication_larger_than_the_queue_limit_reaches_readers(server_factory):
+    """send_queue_bytes below max_publish_size: a big publication is delivered
+    to subscribers that read, instead of evicting all of them."""
+    srv = server_factory(args=["--send-queue-bytes", "16384", "--max-publish-size", "65536",
+                               "--max-message-size", "131072"])
+
+    async def main():
+        subs = [await WsClient.connect(srv.port, user=f"big{i}") for i in range(3)]
+        try:
+            for c in subs:
+                await c.ok("subscribe", channel="big:ch")
+            big = "z" * 32000
+            for i in range(3):
+                srv.publish("big:ch", {"i": i, "pad": big})
+            for c in subs:
+                msgs = await c.wait_messages(3, channel="big:ch")
+                assert [m["data"]["i"] for m in msgs] == [0, 1, 2]
+                assert c.close_code is None
+        finally:
+            await close_all(subs)
+    arun(main())
