@@ -43,7 +43,7 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1
   WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_SANITIZER=asan "${PYTEST[@]}" -m "not nosan"
 
 step "TSan build"
-scripts/build.sh tsan -DWSHUB_BUILD_TESTS=OFF
+scripts/build.sh tsan -DWSHUB_BUILD_TESTS=OFF -DWSHUB_BUILD_LOADGEN=OFF
 step "shard and fan-out tests (TSan)"
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
   WSHUB_BIN="$PWD/build-tsan/bin/wshub" WSHUB_SANITIZER=tsan "${PYTEST[@]}" -m tsan

@@ -1,0 +1,78 @@
+"""The load generator against the real server (issue #4): every wshub-bench
+scenario with tiny numbers, each JSON result checked by bench/check_result.py
+(no loss, no duplicates, no reordering, sane fields), so the tool cannot rot.
+
+Binary: $WSHUB_BENCH_BIN, else `wshub-bench` next to $WSHUB_BIN; the tests are
+skipped when it is not built. bench/smoke.sh runs the same outside pytest.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from wshub_harness import REPO, WSHUB_BIN, scaled
+
+sys.path.insert(0, str(REPO / "bench"))
+from check_result import problems  # noqa: E402
+
+BENCH_BIN = os.environ.get("WSHUB_BENCH_BIN") or str(Path(WSHUB_BIN).with_name("wshub-bench"))
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.access(BENCH_BIN, os.X_OK),
+                       reason=f"wshub-bench not built at {BENCH_BIN} (set WSHUB_BENCH_BIN, or build "
+                              f"the wshub-bench target next to WSHUB_BIN)"),
+]
+
+
+def run_bench(srv, tmp_path, name, args, timeout=60):
+    out = tmp_path / f"{name}.json"
+    cmd = [BENCH_BIN, *args, "--target", f"127.0.0.1:{srv.port}", "--server-pid", str(srv.pid),
+           "--progress", "plain", "--out", str(out)]
+    proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=scaled(timeout))
+    stderr = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}\n{stderr}"
+    doc = json.loads(out.read_text())
+    found = problems(doc)
+    assert not found, f"{' '.join(cmd)}:\n  " + "\n  ".join(found) + f"\nstderr:\n{stderr}"
+    return doc
+
+
+@pytest.mark.parametrize("via", ["api", "ws"])
+def test_bench_fanout(server_factory, tmp_path, via):
+    srv = server_factory()
+    doc = run_bench(srv, tmp_path, f"fanout-{via}",
+                    ["fanout", "--subscribers", "50", "--channels", "5", "--rate", "200", "--duration", "2",
+                     "--publish-via", via])
+    d = doc["results"]["deliveries"]
+    assert d["delivered"] == 50 * 400 // 5
+    assert doc["servers"][0]["pid"] == srv.pid
+
+
+def test_bench_idle(server_factory, tmp_path):
+    srv = server_factory()
+    doc = run_bench(srv, tmp_path, "idle", ["idle", "--connections", "100", "--channels", "10", "--duration", "1"])
+    assert doc["results"]["subscribed"] == 100
+
+
+def test_bench_storm(server_factory, tmp_path):
+    srv = server_factory()
+    doc = run_bench(srv, tmp_path, "storm", ["storm", "--connections", "200", "--concurrency", "20"])
+    assert doc["results"]["subscribed"] == 200
+
+
+@pytest.mark.nosan  # needs the server to move ~60 MB/s to its fast subscribers while queues overflow
+def test_bench_slow(server_factory, tmp_path):
+    # A send queue above one message; 32 KB x 100/s per channel gets past the
+    # server's kernel send buffer (up to 4 MiB) within the run; a long close
+    # timeout so the slow subscribers still find the close frame at the end.
+    srv = server_factory(args=["--send-queue-bytes", "65536", "--close-timeout", "30"])
+    doc = run_bench(srv, tmp_path, "slow",
+                    ["slow", "--subscribers", "20", "--channels", "2", "--slow-share", "0.1", "--rate", "200",
+                     "--duration", "4", "--payload", "32000"])
+    assert doc["results"]["slow"]["closed_4000"] == 2
