@@ -23,7 +23,9 @@ RedisCluster::~RedisCluster() = default;
 void RedisCluster::start() {
   asio::post(ex_, [this] {
     bus_->start();
-    cmd_->on_up([registry = registry_](redis::Connection&) { registry->connected_again(); });
+    cmd_->on_up([weak = std::weak_ptr<Registry>(registry_)](redis::Connection&) {
+      if (auto registry = weak.lock()) registry->connected_again();
+    });
     cmd_->start();
     sub_->start();
     registry_->start();

@@ -19,6 +19,8 @@ void ManagedConnection::start() { connect(); }
 void ManagedConnection::stop() {
   stopped_ = true;
   up_ = false;
+  on_up_ = nullptr;  // they may hold their owner: no cycle outlives stop()
+  on_message_ = nullptr;
   ++generation_;
   retry_.cancel();
   if (conn_) conn_->close();
