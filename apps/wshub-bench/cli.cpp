@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #pragma GCC diagnostic pop
 
+#include "socketio.hpp"
 #include "source_addresses.hpp"
 
 #ifndef WSHUB_VERSION
@@ -65,6 +66,7 @@ CLI::Validator quiet(CLI::Validator v) {
 struct Texts {
   std::string progress = "auto";
   std::string publish_via = "api";
+  std::string protocol = "wshub";
 };
 
 void add_common(CLI::App& cmd, Options& o, Texts& texts) {
@@ -103,6 +105,15 @@ void add_common(CLI::App& cmd, Options& o, Texts& texts) {
   cmd.add_option("--api-key", o.api_key,
                  described("Key for the server API (Authorization: apikey KEY); not needed with wshub --dev.", "none"))
       ->type_name("KEY");
+  cmd.add_option("--protocol", texts.protocol,
+                 described("wshub: PROTOCOL.md over WebSocket; socketio: Socket.IO v4 over Engine.IO v4 "
+                           "WebSocket (bench/peers/socketio_hub.js: the subscribe event with an ack, message "
+                           "events carrying the envelope; --ws-path defaults to " +
+                               std::string(socketio::k_default_path) + "). Publications still go through "
+                               "POST /api/publish.",
+                           "wshub"))
+      ->check(quiet(CLI::IsMember({"wshub", "socketio"})))
+      ->type_name("wshub|socketio");
   cmd.add_option("--ws-path", o.ws_path,
                  described("Path and query of the WebSocket upgrade request (e.g. /ws?token=JWT).", "/ws"))
       ->type_name("PATH");
@@ -295,6 +306,14 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
                      : p == "off"   ? ProgressMode::off
                                     : ProgressMode::automatic;
   chosen->publish_via = texts->publish_via == "ws" ? PublishVia::ws : PublishVia::api;
+  if (texts->protocol == "socketio") {
+    chosen->protocol = Protocol::socketio;
+    if (chosen->ws_path == "/ws") chosen->ws_path = std::string(socketio::k_default_path);
+    if (chosen->publish_via == PublishVia::ws) {
+      err << "wshub-bench: --protocol socketio publishes through the API only (--publish-via api)\n";
+      return {std::nullopt, k_usage_error};
+    }
+  }
   if (chosen->targets.empty()) {
     err << "wshub-bench: --target needs HOST:PORT\n";
     return {std::nullopt, k_usage_error};

@@ -82,6 +82,7 @@ JsonValue Options::to_json() const {
   j.set("channels", channels);
   j.set("channel_prefix", channel_prefix);
   j.set("run_id", run_id);
+  j.set("protocol", protocol == Protocol::socketio ? "socketio" : "wshub");
   switch (scenario) {
     case Scenario::slow:
       j.set("slow_share", slow_share);

@@ -14,6 +14,7 @@ namespace wshub::bench {
 
 enum class Scenario { fanout, slow, idle, storm };
 enum class PublishVia { api, ws };
+enum class Protocol { wshub, socketio };
 enum class ProgressMode { automatic, tty, plain, off };
 
 std::string_view scenario_name(Scenario s);
@@ -29,6 +30,7 @@ struct Options {
   std::string out = "-";
   ProgressMode progress = ProgressMode::automatic;
   std::string api_key;
+  Protocol protocol = Protocol::wshub;  // socketio: Engine.IO v4 / Socket.IO (socketio.hpp)
   std::string ws_path = "/ws";
   std::string channel_prefix = "bench";
   std::string run_id;  // empty: random

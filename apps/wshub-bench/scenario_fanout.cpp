@@ -23,6 +23,7 @@ SubscriberSpec subscriber_spec(const BenchRun& run, std::size_t index, std::size
   spec.channel = index % o.channels;
   spec.channel_name = channel_name(o, spec.channel);
   spec.slow = slow;
+  spec.socketio = o.protocol == Protocol::socketio;
   spec.connect.target = &target_for(run.targets(), connection_index);
   spec.connect.sources = &run.sources();
   spec.connect.index = connection_index;

@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 
 #include "clock.hpp"
+#include "socketio.hpp"
 #include "worker.hpp"
 
 namespace wshub::bench {
@@ -26,6 +27,7 @@ Subscriber::Subscriber(Worker& worker, SubscriberSpec spec)
     : worker_(worker), spec_(std::move(spec)), conn_(worker.io()), tracker_(spec_.sequence_limit) {}
 
 asio::awaitable<bool> Subscriber::set_up() {
+  if (spec_.socketio) co_return co_await set_up_socketio();
   auto& stats = worker_.stats();
   auto& live = worker_.live();
   live.setups_started.add();
@@ -90,6 +92,70 @@ asio::awaitable<bool> Subscriber::set_up() {
   co_return true;
 }
 
+// Socket.IO: Engine.IO open, namespace connect (counted as the welcome), the
+// "subscribe" event and its ack (counted as the subscribe reply).
+asio::awaitable<bool> Subscriber::set_up_socketio() {
+  auto& stats = worker_.stats();
+  auto& live = worker_.live();
+  live.setups_started.add();
+  const auto fail = [&](std::string why) {
+    ++stats.setup_errors[why];
+    live.setups_failed.add();
+    conn_.close_now();
+    return false;
+  };
+  conn_.set_deadline(spec_.setup_timeout);
+  SetupTimes times;
+  if (auto error = co_await conn_.open(spec_.connect, times); !error.empty()) co_return fail(error);
+  stats.tcp_connect_ns.record(times.tcp_ns - times.start_ns);
+  stats.upgrade_ns.record(times.upgrade_ns - times.start_ns);
+  bool welcomed = false;
+  std::string out;
+  while (!subscribed_) {
+    std::string_view frame;
+    if (auto ec = co_await conn_.read(frame)) {
+      co_return fail(std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec));
+    }
+    const auto now = steady_ns();
+    const auto packet = socketio::decode(frame);
+    out.clear();
+    switch (packet.kind) {
+      case socketio::Packet::open:
+        out = socketio::k_connect;
+        break;
+      case socketio::Packet::connected:
+        if (welcomed) break;
+        welcomed = true;
+        stats.welcome_ns.record(now - times.start_ns);
+        out = socketio::subscribe_event(spec_.channel_name, 1);
+        break;
+      case socketio::Packet::connect_error:
+        co_return fail("welcome: socket.io connect error");
+      case socketio::Packet::ping:
+        out = socketio::k_pong;
+        break;
+      case socketio::Packet::ack:
+        if (packet.ack_id != 1) break;
+        if (!packet.ack_ok) co_return fail("subscribe: error");
+        subscribed_ = true;
+        stats.subscribed_ns.record(now - times.start_ns);
+        break;
+      default:
+        break;
+    }
+    if (!out.empty()) {
+      if (auto ec = co_await conn_.write(out)) {
+        co_return fail(std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec));
+      }
+    }
+  }
+  conn_.clear_deadline();
+  live.setups_ok.add();
+  live.open.add();
+  open_ = true;
+  co_return true;
+}
+
 void Subscriber::start() {
   if (!subscribed_ || spec_.slow) return;
   asio::co_spawn(worker_.io(), read_loop(shared_from_this()), log_exception);
@@ -106,6 +172,20 @@ asio::awaitable<void> Subscriber::read_loop(std::shared_ptr<Subscriber> self) {
     }
     ++stats.frames;
     const auto now = steady_ns();
+    if (spec_.socketio) {
+      const auto packet = socketio::decode(frame);
+      if (packet.kind == socketio::Packet::message) {
+        on_line(packet.body, now);
+      } else if (packet.kind == socketio::Packet::ping) {
+        if (auto wec = co_await conn_.write(socketio::k_pong)) {
+          if (!closing_) on_closed_by_peer(conn_.describe_end(wec));
+          break;
+        }
+      } else {
+        ++stats.other_lines;
+      }
+      continue;
+    }
     for_each_line(frame, [&](std::string_view line) { on_line(line, now); });
   }
   if (open_) {

@@ -28,6 +28,7 @@ struct SubscriberSpec {
   std::size_t channel = 0;  // channel index
   std::string channel_name;
   bool slow = false;
+  bool socketio = false;  // --protocol socketio (socketio.hpp)
   ConnectPlan connect;
   std::chrono::steady_clock::duration setup_timeout{};
   std::uint64_t sequence_limit = 1u << 30;  // see DeliveryTracker
@@ -40,6 +41,7 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   // Connects and subscribes; records timings or the failure in the worker's
   // stats. True when subscribed; then call start().
   boost::asio::awaitable<bool> set_up();
+  boost::asio::awaitable<bool> set_up_socketio();
   // Starts reading (measured subscriber) or parks (slow subscriber).
   void start();
   // Slow subscriber, at the end: reads again and records how it ended.
