@@ -35,7 +35,7 @@ def problems(d):
     r = d["results"]
     p = d["params"]
     scenario = d["scenario"]
-    if scenario in ("fanout", "slow"):
+    if scenario in ("fanout", "slow", "cluster"):
         subs, deliveries, pubs = r["subscribers"], r["deliveries"], r["publications"]
         want(subs["failed"] == 0, f"subscribers failed: {r['setup']['errors']}")
         want(pubs["sent"] == pubs["acknowledged"] == p["publications"],
@@ -56,6 +56,13 @@ def problems(d):
                                              f"{subs['closed_by_server']}")
         if servers:
             want(d["server_cpu_us_per_1000_deliveries"] is not None, "no server_cpu_us_per_1000_deliveries")
+        if scenario == "cluster":
+            inst = r.get("instances", {})
+            want(inst.get("count", 0) >= 2, f"cluster run over {inst.get('count')} instance(s)")
+            want(inst.get("cross_instance_expected", 0) > 0, "no delivery crossed instances")
+            want(inst.get("cross_instance_lost") == 0 and
+                 inst.get("cross_instance_delivered") == inst.get("cross_instance_expected"),
+                 f"lost across instances: {inst.get('cross_instance_lost')}")
         if scenario == "slow":
             slow = r["slow"]
             want(slow["slow_subscribers"] == p["slow_subscribers"] > 0, f"slow subscribers: {slow}")

@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Turns one bench/run.sh results directory into docs/BENCHMARKS.md.
 
-    python3 bench/report.py [bench/results/<stamp>]     (default: the newest)
+    python3 bench/report.py [bench/results/<stamp> ...]     (default: the newest)
+
+Several directories are merged (e.g. a full run of the single-instance section
+and one of `run.sh --sections cluster`); the first one's meta.json describes
+the page, the others are named next to it.
 
 Reads <stamp>/meta.json and every <server>.<point>.rep<N>.json (wshub-bench
 result documents), takes the median of each figure over the repetitions, and
@@ -74,7 +78,7 @@ def figures(point, doc):
     servers = doc.get("servers") or []
     cpu_all = sum(s.get("cpu_us") or 0 for s in servers) if servers else None
     cpu_main = servers[0].get("cpu_us") if servers else None
-    if point.startswith("fanout") or point == "slow":
+    if point.startswith("fanout") or point.startswith("cluster") or point == "slow":
         d = dig(doc, "results", "deliveries") or {}
         lat = dig(doc, "results", "latency") or {}
         delivered = d.get("delivered") or 0
@@ -97,6 +101,16 @@ def figures(point, doc):
             "client_cpu_percent": dig(doc, "client", "cpu_percent"),
             "achieved_rate": dig(doc, "results", "publications", "achieved_rate"),
         })
+        if point.startswith("cluster"):
+            # Both instances and redis-server; the tool splits off the redis-server share.
+            inst = dig(doc, "results", "instances") or {}
+            f.update({
+                "instances": inst.get("count"),
+                "cross_expected": inst.get("cross_instance_expected"),
+                "cross_lost": inst.get("cross_instance_lost"),
+                "redis_cpu_us_per_1k": doc.get("redis_cpu_us_per_1000_deliveries"),
+                "instances_cpu_us_per_1k": doc.get("instances_cpu_us_per_1000_deliveries"),
+            })
         if point == "slow":
             slow = dig(doc, "results", "slow") or {}
             outcomes = slow.get("outcomes") or {}
@@ -168,7 +182,7 @@ def table(header, rows):
 
 
 def point_key(p):
-    m = re.match(r"fanout-n(\d+)-r(\d+)", p)
+    m = re.match(r"(?:fanout|cluster)-n(\d+)-r(\d+)", p)
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
@@ -303,7 +317,7 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
   Buffer to every socket, so nothing is decoded or re-encoded per subscriber.
   `perMessageDeflate: false`, `clientTracking: false`, ping every 25 s as in
   `ws`'s README, sockets with more than 1 MiB buffered are closed with 4000.
-  Runs as several instances on one Redis unchanged; here a single instance.
+  Runs as several instances on one Redis unchanged (two in the cluster section).
   Its server CPU includes redis-server's (shown separately as "of which
   Redis").
 - **Socket.IO + Redis adapter** (`bench/peers/socketio_hub.js`, Socket.IO 4
@@ -325,14 +339,23 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
 
 
 def main():
+    extra = []
     if len(sys.argv) > 1:
         directory = os.path.abspath(sys.argv[1])
+        extra = [os.path.abspath(d) for d in sys.argv[2:]]
     else:
         dirs = sorted(d for d in glob.glob(os.path.join(RESULTS, "*")) if os.path.isfile(os.path.join(d, "meta.json")))
         if not dirs:
             sys.exit("report.py: no results in bench/results/; run bench/run.sh first")
         directory = dirs[-1]
     meta, runs = load(directory)
+    extra_meta = []
+    for d in extra:
+        m, r = load(d)
+        extra_meta.append((os.path.relpath(d, ROOT), m))
+        for key, docs in r.items():
+            runs.setdefault(key, []).extend(docs)
+        meta["servers"] = meta.get("servers", []) + [s for s in m.get("servers", []) if s not in meta.get("servers", [])]
     med = medians(runs)
     servers = [s for s in meta.get("servers", []) if s in med] + sorted(s for s in med if s not in meta.get("servers", []))
     peers = [s for s in servers if s not in WSHUBS]
@@ -345,6 +368,8 @@ def main():
     for old in glob.glob(os.path.join(PLOTS, "*.svg")):  # plots of an earlier run's points
         os.remove(old)
     summary = {"meta": meta, "results_dir": rel_dir, "medians": med}
+    if extra_meta:
+        summary["more_results"] = [{"results_dir": d, "meta": m} for d, m in extra_meta]
     with open(os.path.join(RESULTS, "summary.json"), "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True)
 
@@ -370,6 +395,11 @@ def main():
       "(`--server-pid`), plus redis-server's for the Redis-backed peers; /proc counts in 10 ms ticks, "
       "so short runs are coarse. Latency is end to end (publisher's send to the subscriber's receipt, "
       "through the server), as the client sees it.\n")
+    for d, m in extra_meta:
+        w(f"Merged with `{m.get('command')}` on {m.get('started_at')}, {m.get('reps')} repetition(s), in "
+          f"{fmt(m.get('wall_s'), 0)} s (raw results in `{d}/`; load average at the start: "
+          f"{' / '.join(m.get('loadavg_start') or [])}, at the end: {' / '.join(m.get('loadavg_end') or [])}; "
+          f"tree `{m.get('git')}`).\n")
     w("Reproduce: `bench/setup.sh && bench/run.sh` (full, under 20 minutes) or `bench/run.sh --quick` "
       "(about 2 minutes); `python3 bench/report.py [bench/results/STAMP]` redraws this page.\n")
     w(PEERS_TEXT)
@@ -494,6 +524,52 @@ def main():
         w(table(["server", "lost / expected (readers)", "p50 ms", "p99 ms", "max ms", "slow closed", "of which 4000"],
                 rows) + "\n")
 
+    # ---- cluster
+    cluster_points = sorted((p for p in points if p.startswith("cluster")), key=point_key)
+    cluster_servers = [s for s in servers if any(p in med[s] for p in cluster_points)]
+    for p in cluster_points:
+        n, r = point_key(p)
+        sample = runs.get((cluster_servers[0], p), [{}])[0]
+        params = sample.get("params") or {}
+        w(f"## Cluster: two instances on one redis-server, {n:,} subscribers, {params.get('channels', '?')} "
+          f"channels, {r}/s ({params.get('duration_s', '?')} s)\n")
+        w("`wshub-bench cluster`: two instances of each server on one `redis-server` (wshub with "
+          "`--broker redis://...` and default workers; the Node ws hub and Socket.IO with its Redis adapter "
+          "unchanged; Bun pub/sub has no broker and is not in this section). Subscriber k of each channel "
+          "is on instance k % 2, so every channel has subscribers on both; channel c is published through "
+          "`POST /api/publish` of instance (c % P) % 2, so both instances' APIs publish and half of the "
+          "deliveries cross instances (\"cross-instance lost\" counts those). \"CPU / 1k\" is the CPU of both "
+          "instances plus redis-server per 1,000 deliveries; \"of which Redis\" is redis-server's share. "
+          "wshub also keeps every channel's history in Redis Streams (its default namespace), which the "
+          "peers do not. Redis is flushed before each server's instances start.\n")
+        rows = []
+        for s in cluster_servers:
+            rows.append([LABELS.get(s, s), fmt(get(s, p, "achieved_rate"), 0), fmt(get(s, p, "delivered_per_s"), 0),
+                         fmt(get(s, p, "lost"), 0) + " / " + fmt(get(s, p, "expected"), 0),
+                         fmt(get(s, p, "cross_lost"), 0) + " / " + fmt(get(s, p, "cross_expected"), 0),
+                         fmt(get(s, p, "cpu_us_per_1k"), 0), fmt(get(s, p, "instances_cpu_us_per_1k"), 0),
+                         fmt(get(s, p, "redis_cpu_us_per_1k"), 0),
+                         fmt(get(s, p, "p50_ms")), fmt(get(s, p, "p99_ms")), fmt(get(s, p, "server_cpu_percent"), 0),
+                         fmt(get(s, p, "client_cpu_percent"), 0)])
+        w(table(["server", "publications/s", "delivered/s", "lost / expected", "cross-instance lost / expected",
+                 "CPU / 1k", "of which instances", "of which Redis", "p50 ms", "p99 ms", "server CPU %",
+                 "client CPU %"], rows) + "\n")
+        targets = {"socketio": 1 / 3, "node-ws": 1 / 2}
+        rows = []
+        for ws in [s for s in WSHUBS if s in cluster_servers]:
+            for peer in [s for s in cluster_servers if s not in WSHUBS]:
+                a, b = get(ws, p, "cpu_us_per_1k"), get(peer, p, "cpu_us_per_1k")
+                goal = targets.get(peer)
+                met = "–" if a is None or not b or goal is None else ("yes" if a / b <= goal else "no")
+                rows.append([f"{LABELS[ws]} / {LABELS.get(peer, peer)}", ratio(a, b),
+                             f"≤ {goal:.2f}" if goal else "–", met,
+                             ratio(get(ws, p, "delivered_per_s"), get(peer, p, "delivered_per_s")),
+                             ratio(get(ws, p, "p99_ms"), get(peer, p, "p99_ms"))])
+        if rows:
+            w("Ratios wshub / peer; issue #4's cross-instance target is server CPU per delivery, Redis included, "
+              "at most 1/3 of Socket.IO's and at most 1/2 of the Node ws hub's:\n")
+            w(table(["ratio", "CPU / 1k (Redis included)", "target", "met", "delivered/s", "p99"], rows) + "\n")
+
     # ---- targets
     if "bun" in med and fanout_points:
         top = max(fanout_points, key=point_key)
@@ -512,9 +588,9 @@ def main():
                          ratio(get(ws, storm, "cpu_us_per_conn"), get("bun", storm, "cpu_us_per_conn")) if storm else "–"])
         w(table(["wshub / Bun", "fan-out CPU / 1k", "delivered/s", "p99", "idle RSS / conn", "storm CPU / conn"],
                 rows) + "\n")
-        w("Not measured by this suite yet: the cross-instance target (two instances behind one Redis; "
-          "the `cluster` scenario of `wshub-bench` is still planned), and the p99 at half the saturating "
-          "rate (no saturation search).\n")
+        w("The cross-instance target is in the cluster section" + (" above" if cluster_points else
+          " (not run here: `bench/run.sh --sections cluster`)") + ". Not measured by this suite yet: the p99 at "
+          "half the saturating rate (no saturation search).\n")
 
     # ---- health of the run
     bad = [f"{s} {p}: {m['ok_reps']}/{m['reps']} ok" for s in servers for p, m in sorted(med[s].items())

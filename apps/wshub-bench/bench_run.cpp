@@ -196,6 +196,7 @@ JsonValue counts_json(const std::map<std::string, std::uint64_t>& counts) {
 JsonValue process_window_json(pid_t pid, const std::optional<ProcSample>& start, const std::optional<ProcSample>& end) {
   JsonValue j = JsonValue::object();
   j.set("pid", static_cast<long>(pid));
+  j.set("name", process_name(pid));
   if (!start || !end) {
     j.set("error", "could not read /proc/" + std::to_string(pid) + " at the " + (start ? "end" : "start"));
     if (start) j.set("start", sample_json(*start));

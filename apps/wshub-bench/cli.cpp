@@ -212,7 +212,7 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
            "server went away), 2 on a usage error. See bench/README.md.",
            94));
 
-  Options fanout_o, slow_o, idle_o, storm_o;
+  Options fanout_o, slow_o, idle_o, storm_o, cluster_o;
   fanout_o.scenario = Scenario::fanout;
   slow_o.scenario = Scenario::slow;
   slow_o.slow_share = 0.05;
@@ -220,7 +220,9 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
   idle_o.connect_concurrency = 256;
   storm_o.scenario = Scenario::storm;
   storm_o.connect_concurrency = 100;
-  Texts fanout_t, slow_t, idle_t, storm_t;
+  cluster_o.scenario = Scenario::cluster;
+  cluster_o.targets.clear();  // no default: at least two instances must be named
+  Texts fanout_t, slow_t, idle_t, storm_t, cluster_t;
 
   CLI::App* fanout = app.add_subcommand(
       "fanout", wrap("N subscribers over C channels, publications at R/s for D s: delivery, loss, order and "
@@ -281,6 +283,16 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
   add_common(*storm, storm_o, storm_t);
   idle_o.duration_s = 10;
 
+  CLI::App* cluster = app.add_subcommand(
+      "cluster", wrap("fanout over several instances of one hub (e.g. wshub --broker redis://...): at least two "
+                      "--target; subscriber k of each channel on instance k % T, publisher p on instance p % T, "
+                      "so every channel has subscribers on every instance and publications cross instances. "
+                      "Repeat --server-pid for each instance and the broker (redis-server): CPU is summed, and "
+                      "reported per process and separately for redis-server.",
+                      94));
+  add_fanout(*cluster, cluster_o, cluster_t);
+  add_common(*cluster, cluster_o, cluster_t);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -298,6 +310,7 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
   if (slow->parsed()) chosen = &slow_o, texts = &slow_t;
   if (idle->parsed()) chosen = &idle_o, texts = &idle_t;
   if (storm->parsed()) chosen = &storm_o, texts = &storm_t;
+  if (cluster->parsed()) chosen = &cluster_o, texts = &cluster_t;
   if (chosen == nullptr) return {std::nullopt, k_usage_error};
 
   const std::string& p = texts->progress;
@@ -316,6 +329,10 @@ CliResult parse_command_line(int argc, const char* const* argv, std::ostream& ou
   }
   if (chosen->targets.empty()) {
     err << "wshub-bench: --target needs HOST:PORT\n";
+    return {std::nullopt, k_usage_error};
+  }
+  if (chosen->scenario == Scenario::cluster && chosen->targets.size() < 2) {
+    err << "wshub-bench: cluster needs at least two --target HOST:PORT (one per instance)\n";
     return {std::nullopt, k_usage_error};
   }
   return {std::move(*chosen), 0};

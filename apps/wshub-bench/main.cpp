@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     switch (o.scenario) {
       case Scenario::fanout:
       case Scenario::slow:
+      case Scenario::cluster:
         exit_code = run_fanout(run, doc);
         break;
       case Scenario::idle:

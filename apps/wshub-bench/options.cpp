@@ -18,6 +18,8 @@ std::string_view scenario_name(Scenario s) {
       return "idle";
     case Scenario::storm:
       return "storm";
+    case Scenario::cluster:
+      return "cluster";
   }
   return "?";
 }
@@ -26,6 +28,7 @@ std::size_t Options::total_connections() const {
   switch (scenario) {
     case Scenario::fanout:
     case Scenario::slow:
+    case Scenario::cluster:
       return subscribers + publishers;
     case Scenario::idle:
     case Scenario::storm:
@@ -52,8 +55,11 @@ std::size_t automatic_publishers(PublishVia via, double rate, std::size_t channe
 }
 
 void resolve_automatic_options(Options& o, bool targets_loopback) {
-  if ((o.scenario == Scenario::fanout || o.scenario == Scenario::slow) && o.publishers == 0) {
+  const bool fanout = o.scenario == Scenario::fanout || o.scenario == Scenario::slow || o.scenario == Scenario::cluster;
+  if (fanout && o.publishers == 0) {
     o.publishers = automatic_publishers(o.publish_via, o.rate, o.channels);
+    // cluster: at least one publisher per instance, so that every instance's API publishes.
+    if (o.scenario == Scenario::cluster) o.publishers = std::min(o.channels, std::max(o.publishers, o.targets.size()));
   }
   if (o.source_addresses == 0 && targets_loopback) {
     o.source_addresses = SourceAddresses::automatic_count(o.total_connections());
@@ -91,6 +97,7 @@ JsonValue Options::to_json() const {
       j.set("slow_check_s", slow_check_s);
       [[fallthrough]];
     case Scenario::fanout:
+    case Scenario::cluster:
       j.set("subscribers", subscribers);
       j.set("rate", rate);
       j.set("duration_s", duration_s);

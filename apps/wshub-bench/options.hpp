@@ -12,7 +12,7 @@
 
 namespace wshub::bench {
 
-enum class Scenario { fanout, slow, idle, storm };
+enum class Scenario { fanout, slow, idle, storm, cluster };
 enum class PublishVia { api, ws };
 enum class Protocol { wshub, socketio };
 enum class ProgressMode { automatic, tty, plain, off };
@@ -39,7 +39,7 @@ struct Options {
   double close_timeout_s = 2;
   std::size_t channels = 100;
 
-  // fanout and slow.
+  // fanout, slow and cluster.
   std::size_t subscribers = 1000;
   double rate = 1000;
   double duration_s = 10;  // fanout/slow: publishing time; idle: holding time

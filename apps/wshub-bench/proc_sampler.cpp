@@ -51,6 +51,13 @@ std::uint64_t count_fds(pid_t pid) {
 
 }  // namespace
 
+std::string process_name(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(in, name);
+  return name;
+}
+
 bool process_exists(pid_t pid) {
   std::error_code ec;
   return pid > 0 && std::filesystem::exists("/proc/" + std::to_string(pid), ec);

@@ -26,6 +26,9 @@ struct ProcSample {
 // Empty when the process does not exist or /proc cannot be read.
 std::optional<ProcSample> sample_process(pid_t pid);
 
+// The process's command name (/proc/PID/comm: "wshub", "node", "redis-server"); empty when unreadable.
+std::string process_name(pid_t pid);
+
 // True when /proc/PID exists.
 bool process_exists(pid_t pid);
 

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,13 +19,17 @@ namespace asio = boost::asio;
 
 SubscriberSpec subscriber_spec(const BenchRun& run, std::size_t index, std::size_t connection_index, bool slow) {
   const Options& o = run.options();
+  // cluster: subscriber k of a channel (index = channel + k * C) on instance k % T, so every
+  // channel has subscribers on every instance (plain round-robin by index would put all of a
+  // channel's subscribers on one instance whenever T divides C).
   SubscriberSpec spec;
   spec.index = index;
   spec.channel = index % o.channels;
   spec.channel_name = channel_name(o, spec.channel);
   spec.slow = slow;
   spec.socketio = o.protocol == Protocol::socketio;
-  spec.connect.target = &target_for(run.targets(), connection_index);
+  spec.connect.target =
+      &target_for(run.targets(), o.scenario == Scenario::cluster ? index / o.channels : connection_index);
   spec.connect.sources = &run.sources();
   spec.connect.index = connection_index;
   spec.connect.path = o.ws_path;
@@ -82,6 +87,53 @@ std::optional<double> slow_close_metric(BenchRun& run) {
     if (v) sum = sum.value_or(0.0) + *v;
   }
   return sum;
+}
+
+// cluster: per instance, its subscribers, publishers and what they did, and the deliveries that
+// crossed instances (published through one instance's API, received on another's socket).
+JsonValue instances_json(BenchRun& run, const PublishPlan& plan) {
+  const auto& targets = run.targets();
+  const std::size_t t = targets.size();
+  const auto instance_of_publisher = [&](std::size_t channel) { return (channel % plan.publishers()) % t; };
+  std::vector<std::uint64_t> subscribed(t, 0), delivered(t, 0), expected(t, 0), published(t, 0);
+  std::uint64_t cross_expected = 0, cross_delivered = 0;
+  for (std::size_t c = 0; c < plan.channels(); ++c) published[instance_of_publisher(c)] += plan.acked(c);
+  for (auto& w : run.workers()) {
+    for (const auto& s : w->subscribers()) {
+      if (!s->subscribed() || s->spec().slow) continue;
+      const auto i = static_cast<std::size_t>(s->spec().connect.target - targets.data());
+      if (i >= t) continue;
+      const std::uint64_t want = plan.acked(s->spec().channel);
+      const std::uint64_t got = std::min(want, s->tracker().unique());
+      ++subscribed[i];
+      expected[i] += want;
+      delivered[i] += got;
+      if (instance_of_publisher(s->spec().channel) != i) {
+        cross_expected += want;
+        cross_delivered += got;
+      }
+    }
+  }
+  JsonValue list = JsonValue::array();
+  for (std::size_t i = 0; i < t; ++i) {
+    JsonValue j = JsonValue::object();
+    j.set("target", targets[i].text);
+    j.set("subscribed", subscribed[i]);
+    std::uint64_t pubs = 0;
+    for (std::size_t p = i; p < plan.publishers(); p += t) ++pubs;
+    j.set("publishers", pubs);
+    j.set("publications_acknowledged", published[i]);
+    j.set("expected", expected[i]);
+    j.set("delivered", delivered[i]);
+    list.push(std::move(j));
+  }
+  JsonValue out = JsonValue::object();
+  out.set("count", t);
+  out.set("list", std::move(list));
+  out.set("cross_instance_expected", cross_expected);
+  out.set("cross_instance_delivered", cross_delivered);
+  out.set("cross_instance_lost", cross_expected - cross_delivered);
+  return out;
 }
 
 }  // namespace
@@ -264,6 +316,8 @@ int run_fanout(BenchRun& run, JsonValue& doc) {
     }
   }
 
+  if (o.scenario == Scenario::cluster) results.set("instances", instances_json(run, plan));
+
   JsonValue subs = JsonValue::object();
   subs.set("requested", n);
   subs.set("subscribed", counts.measured_total + counts.slow_total);
@@ -355,6 +409,22 @@ int run_fanout(BenchRun& run, JsonValue& doc) {
             round_to(static_cast<double>(server_cpu) * 1000.0 / static_cast<double>(delivered), 2));
   } else {
     doc.set("server_cpu_us_per_1000_deliveries", JsonValue());
+  }
+  if (o.scenario == Scenario::cluster && !o.server_pids.empty() && delivered > 0) {
+    // The broker's share: every --server-pid whose command is redis-server.
+    std::uint64_t redis_cpu = 0;
+    for (std::size_t i = 0; i < o.server_pids.size(); ++i) {
+      const auto& s = start_samples.servers[i];
+      const auto& e = end_samples.servers[i];
+      if (s && e && e->cpu_us >= s->cpu_us && process_name(o.server_pids[i]) == "redis-server") {
+        redis_cpu += e->cpu_us - s->cpu_us;
+      }
+    }
+    const auto per_1k = [&](std::uint64_t cpu) {
+      return round_to(static_cast<double>(cpu) * 1000.0 / static_cast<double>(delivered), 2);
+    };
+    doc.set("instances_cpu_us_per_1000_deliveries", per_1k(server_cpu - redis_cpu));
+    doc.set("redis_cpu_us_per_1000_deliveries", per_1k(redis_cpu));
   }
   doc.set("interrupted", interrupted_run);
 

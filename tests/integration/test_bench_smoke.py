@@ -76,3 +76,38 @@ def test_bench_slow(server_factory, tmp_path):
                     ["slow", "--subscribers", "20", "--channels", "2", "--slow-share", "0.1", "--rate", "200",
                      "--duration", "4", "--payload", "32000"])
     assert doc["results"]["slow"]["closed_4000"] == 2
+
+
+def test_bench_cluster(tmp_path):
+    """Two instances on one redis-server: every delivery, including those that
+    cross instances, arrives."""
+    from redis_harness import RedisServer
+    from wshub_harness import Server
+    redis = RedisServer(tmp_path / "redis").start()
+    servers = []
+    try:
+        for i in range(2):
+            srv = Server(args=["--broker", redis.url], workdir=tmp_path / f"w{i}")
+            servers.append(srv)
+            srv.start()
+            srv.wait_ready(10)
+        out = tmp_path / "cluster.json"
+        cmd = [BENCH_BIN, "cluster", "--subscribers", "40", "--channels", "4", "--rate", "100", "--duration", "2",
+               "--progress", "plain", "--out", str(out)]
+        for srv in servers:
+            cmd += ["--target", f"127.0.0.1:{srv.port}", "--server-pid", str(srv.pid)]
+        proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              timeout=scaled(60))
+        stderr = proc.stderr.decode("utf-8", "replace")
+        assert proc.returncode == 0, f"{' '.join(cmd)} exited {proc.returncode}\n{stderr}"
+        doc = json.loads(out.read_text())
+        found = problems(doc)
+        assert not found, "\n".join(found) + f"\nstderr:\n{stderr}"
+        d = doc["results"]["deliveries"]
+        assert d["lost"] == 0 and d["delivered"] == d["expected"] > 0, d
+        assert doc["results"]["instances"]["count"] == 2
+        assert doc["results"]["instances"]["cross_instance_delivered"] > 0
+    finally:
+        for srv in servers:
+            srv.close()
+        redis.close()
