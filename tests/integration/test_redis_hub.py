@@ -254,6 +254,8 @@ def test_redis_down_then_back(redis, instances):
             assert st == 503, (st, body)
             reply = await sub.op("publish", channel=ch, data={"lost": True})
             assert reply["ok"] is False and reply["error"]["code"] == 503, reply
+            reply = await sub.op("subscribe", channel=uniq("chat:while-down"))
+            assert reply["ok"] is False and reply["error"]["code"] == 503, reply
             assert sub.close_code is None, "clients stay connected while Redis is down"
 
             redis.start()
