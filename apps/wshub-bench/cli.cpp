@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 #pragma GCC diagnostic pop
 
+#include "core/text_wrap.hpp"
 #include "socketio.hpp"
 #include "source_addresses.hpp"
 
@@ -23,26 +24,7 @@ namespace {
 constexpr int k_usage_error = 2;
 constexpr std::size_t k_help_width = 60;
 
-std::string wrap(std::string_view text, std::size_t width = k_help_width) {
-  std::string out;
-  std::size_t line = 0;
-  while (!text.empty()) {
-    const auto space = text.find(' ');
-    const auto word = text.substr(0, space);
-    if (line > 0 && line + 1 + word.size() > width) {
-      out += '\n';
-      line = 0;
-    } else if (line > 0) {
-      out += ' ';
-      ++line;
-    }
-    out += word;
-    line += word.size();
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return out;
-}
+std::string wrap(std::string_view text, std::size_t width = k_help_width) { return core::wrap_text(text, width); }
 
 template <class T>
 std::string show(const T& v) {

@@ -27,23 +27,38 @@ Subscriber::Subscriber(Worker& worker, SubscriberSpec spec)
     : worker_(worker), spec_(std::move(spec)), conn_(worker.io()), tracker_(spec_.sequence_limit) {}
 
 asio::awaitable<bool> Subscriber::set_up() {
-  if (spec_.socketio) co_return co_await set_up_socketio();
   auto& stats = worker_.stats();
   auto& live = worker_.live();
   live.setups_started.add();
-  const auto fail = [&](std::string why) {
-    ++stats.setup_errors[why];
-    live.setups_failed.add();
-    conn_.close_now();
-    return false;
-  };
-
   conn_.set_deadline(spec_.setup_timeout);
   SetupTimes times;
-  if (auto error = co_await conn_.open(spec_.connect, times); !error.empty()) co_return fail(error);
-  stats.tcp_connect_ns.record(times.tcp_ns - times.start_ns);
-  stats.upgrade_ns.record(times.upgrade_ns - times.start_ns);
+  std::string error = co_await conn_.open(spec_.connect, times);
+  if (error.empty()) {
+    stats.tcp_connect_ns.record(times.tcp_ns - times.start_ns);
+    stats.upgrade_ns.record(times.upgrade_ns - times.start_ns);
+    // Not a conditional expression: GCC 12 destroys a co_await's result twice there.
+    if (spec_.socketio) {
+      error = co_await handshake_socketio(times);
+    } else {
+      error = co_await handshake(times);
+    }
+  }
+  if (!error.empty()) {
+    ++stats.setup_errors[error];
+    live.setups_failed.add();
+    conn_.close_now();
+    co_return false;
+  }
+  conn_.clear_deadline();
+  live.setups_ok.add();
+  live.open.add();
+  open_ = true;
+  co_return true;
+}
 
+// wshub's protocol: the welcome, our subscribe op, its reply.
+asio::awaitable<std::string> Subscriber::handshake(const SetupTimes& times) {
+  auto& stats = worker_.stats();
   // The welcome is the server's first frame; the subscribe reply follows our op.
   // Messages may share the reply's frame, so lines after it are handled as such.
   bool welcomed = false;
@@ -51,7 +66,7 @@ asio::awaitable<bool> Subscriber::set_up() {
   while (!subscribed_) {
     std::string_view frame;
     if (auto ec = co_await conn_.read(frame)) {
-      co_return fail(std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec));
+      co_return std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec);
     }
     const auto now = steady_ns();
     bool send_subscribe = false;
@@ -79,42 +94,25 @@ asio::awaitable<bool> Subscriber::set_up() {
         stats.subscribed_ns.record(now - times.start_ns);
       }
     });
-    if (!reply_error.empty()) co_return fail(reply_error);
+    if (!reply_error.empty()) co_return reply_error;
     if (send_subscribe) {
       op = R"({"op":"subscribe","id":1,"channel":")" + spec_.channel_name + "\"}";
-      if (auto ec = co_await conn_.write(op)) co_return fail("subscribe: " + conn_.describe_end(ec));
+      if (auto ec = co_await conn_.write(op)) co_return "subscribe: " + conn_.describe_end(ec);
     }
   }
-  conn_.clear_deadline();
-  live.setups_ok.add();
-  live.open.add();
-  open_ = true;
-  co_return true;
+  co_return std::string();
 }
 
 // Socket.IO: Engine.IO open, namespace connect (counted as the welcome), the
 // "subscribe" event and its ack (counted as the subscribe reply).
-asio::awaitable<bool> Subscriber::set_up_socketio() {
+asio::awaitable<std::string> Subscriber::handshake_socketio(const SetupTimes& times) {
   auto& stats = worker_.stats();
-  auto& live = worker_.live();
-  live.setups_started.add();
-  const auto fail = [&](std::string why) {
-    ++stats.setup_errors[why];
-    live.setups_failed.add();
-    conn_.close_now();
-    return false;
-  };
-  conn_.set_deadline(spec_.setup_timeout);
-  SetupTimes times;
-  if (auto error = co_await conn_.open(spec_.connect, times); !error.empty()) co_return fail(error);
-  stats.tcp_connect_ns.record(times.tcp_ns - times.start_ns);
-  stats.upgrade_ns.record(times.upgrade_ns - times.start_ns);
   bool welcomed = false;
   std::string out;
   while (!subscribed_) {
     std::string_view frame;
     if (auto ec = co_await conn_.read(frame)) {
-      co_return fail(std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec));
+      co_return std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec);
     }
     const auto now = steady_ns();
     const auto packet = socketio::decode(frame);
@@ -130,13 +128,13 @@ asio::awaitable<bool> Subscriber::set_up_socketio() {
         out = socketio::subscribe_event(spec_.channel_name, 1);
         break;
       case socketio::Packet::connect_error:
-        co_return fail("welcome: socket.io connect error");
+        co_return "welcome: socket.io connect error";
       case socketio::Packet::ping:
         out = socketio::k_pong;
         break;
       case socketio::Packet::ack:
         if (packet.ack_id != 1) break;
-        if (!packet.ack_ok) co_return fail("subscribe: error");
+        if (!packet.ack_ok) co_return "subscribe: error";
         subscribed_ = true;
         stats.subscribed_ns.record(now - times.start_ns);
         break;
@@ -145,15 +143,11 @@ asio::awaitable<bool> Subscriber::set_up_socketio() {
     }
     if (!out.empty()) {
       if (auto ec = co_await conn_.write(out)) {
-        co_return fail(std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec));
+        co_return std::string(welcomed ? "subscribe: " : "welcome: ") + conn_.describe_end(ec);
       }
     }
   }
-  conn_.clear_deadline();
-  live.setups_ok.add();
-  live.open.add();
-  open_ = true;
-  co_return true;
+  co_return std::string();
 }
 
 void Subscriber::start() {

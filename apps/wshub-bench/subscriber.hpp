@@ -41,7 +41,6 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   // Connects and subscribes; records timings or the failure in the worker's
   // stats. True when subscribed; then call start().
   boost::asio::awaitable<bool> set_up();
-  boost::asio::awaitable<bool> set_up_socketio();
   // Starts reading (measured subscriber) or parks (slow subscriber).
   void start();
   // Slow subscriber, at the end: reads again and records how it ended.
@@ -56,6 +55,9 @@ class Subscriber : public std::enable_shared_from_this<Subscriber> {
   const DeliveryTracker& tracker() const { return tracker_; }
 
  private:
+  // After the upgrade: up to the subscribe reply; an error message or empty.
+  boost::asio::awaitable<std::string> handshake(const SetupTimes& times);
+  boost::asio::awaitable<std::string> handshake_socketio(const SetupTimes& times);
   boost::asio::awaitable<void> read_loop(std::shared_ptr<Subscriber> self);
   boost::asio::awaitable<void> slow_check(std::shared_ptr<Subscriber> self,
                                           std::chrono::steady_clock::duration silence);

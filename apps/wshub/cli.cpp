@@ -21,6 +21,7 @@
 #include "config/config_loader.hpp"
 #include "config/option_table.hpp"
 #include "core/expected.hpp"
+#include "core/text_wrap.hpp"
 
 #ifndef WSHUB_VERSION
 #define WSHUB_VERSION "0.0.0"
@@ -32,27 +33,7 @@ namespace {
 constexpr int k_usage_error = 2;
 constexpr std::size_t k_help_width = 62;  // characters of description per help line
 
-// Breaks `text` into lines of at most `width` characters at spaces.
-std::string wrap(std::string_view text, std::size_t width) {
-  std::string out;
-  std::size_t line = 0;
-  while (!text.empty()) {
-    const auto space = text.find(' ');
-    const auto word = text.substr(0, space);
-    if (line > 0 && line + 1 + word.size() > width) {
-      out += '\n';
-      line = 0;
-    } else if (line > 0) {
-      out += ' ';
-      ++line;
-    }
-    out += word;
-    line += word.size();
-    if (space == std::string_view::npos) break;
-    text.remove_prefix(space + 1);
-  }
-  return out;
-}
+std::string wrap(std::string_view text, std::size_t width) { return core::wrap_text(text, width); }
 
 std::string option_description(const config::Option& option) {
   const std::string default_value = option.show(config::Config{});
