@@ -6,6 +6,7 @@
 #
 #   WSHUB_BIN        server binary        (default build/bin/wshub)
 #   WSHUB_BENCH_BIN  load generator       (default build/bin/wshub-bench)
+#   WSHUB_MICRO_BIN  microbenchmarks      (default build/bin/wshub-micro; skipped when not built)
 #   WSHUB_SMOKE_KEEP=1 keeps the work directory (results, server logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -105,5 +106,16 @@ check storm
 start_server slow --send-queue-bytes 65536 --close-timeout 30
 run_bench slow slow --subscribers 20 --channels 2 --slow-share 0.1 --rate 200 --duration 4 --payload 32000
 check slow
+
+WSHUB_MICRO_BIN="${WSHUB_MICRO_BIN:-build/bin/wshub-micro}"
+if [ -x "$WSHUB_MICRO_BIN" ]; then
+  echo "smoke: microbenchmarks: $WSHUB_MICRO_BIN" >&2
+  if ! "$WSHUB_MICRO_BIN" --benchmark_min_time=0.01 >"$work/micro.out" 2>&1; then
+    echo "smoke: microbenchmarks failed" >&2
+    cat "$work/micro.out" >&2
+    exit 1
+  fi
+  echo "smoke: microbenchmarks: ok" >&2
+fi
 
 echo "smoke: all scenarios ok" >&2

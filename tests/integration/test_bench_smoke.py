@@ -111,3 +111,19 @@ def test_bench_cluster(tmp_path):
         for srv in servers:
             srv.close()
         redis.close()
+
+
+MICRO_BIN = os.environ.get("WSHUB_MICRO_BIN") or str(Path(WSHUB_BIN).with_name("wshub-micro"))
+
+
+@pytest.mark.skipif(not os.access(MICRO_BIN, os.X_OK), reason=f"wshub-micro not built at {MICRO_BIN}")
+def test_microbenchmarks_run():
+    """Every Google Benchmark microbenchmark runs and reports a time."""
+    proc = subprocess.run([MICRO_BIN, "--benchmark_min_time=0.01", "--benchmark_format=json"],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=scaled(120))
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    doc = json.loads(proc.stdout)
+    names = {b["name"].split("/")[0] for b in doc["benchmarks"]}
+    assert {"BM_decode_publish", "BM_make_publication", "BM_fanout", "BM_coalesce"} <= names
+    assert all(b["real_time"] > 0 and "error_occurred" not in b for b in doc["benchmarks"])
