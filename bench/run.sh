@@ -6,12 +6,15 @@
 # bench/report.py.
 #
 #   bench/run.sh [--quick] [--reps N] [--servers "wshub-w1 wshub bun node-ws socketio"]
-#                [--sections "single cluster"] [--no-report]
+#                [--sections "single cluster saturation"] [--no-report]
 #
 # --quick: small numbers and one repetition (about 2 minutes), for development.
-# --sections: single (every scenario, one instance each) and/or cluster (two
+# --sections: single (every scenario, one instance each), cluster (two
 # instances of each server that can run as one hub on one redis-server, the
-# `wshub-bench cluster` scenario; Bun has no broker and is left out).
+# `wshub-bench cluster` scenario; Bun has no broker and is left out) and
+# saturation (wshub and Bun only: the highest loss-free publication rate at
+# 10,000 subscribers, searched by doubling then bisecting, and the latency at
+# half that rate; one repetition).
 # Needs build/bin/wshub and build/bin/wshub-bench (a release build) and
 # bench/setup.sh (Node packages, redis-server). Everything this script starts
 # (servers, redis-server) is stopped on exit.
@@ -27,7 +30,7 @@ QUICK=0
 REPS=""
 SERVERS="wshub-w1 wshub bun node-ws socketio"
 REPORT=1
-SECTIONS="single cluster"
+SECTIONS="single cluster saturation"
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -35,7 +38,7 @@ while [ $# -gt 0 ]; do
     --servers) SERVERS=$2; shift ;;
     --no-report) REPORT=0 ;;
     --sections) SECTIONS=$2; shift ;;
-    -h | --help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,6 +61,9 @@ if [ "$QUICK" = 1 ]; then
   STORM_CONNECTIONS=1000
   SLOW_ARGS=(--subscribers 40 --channels 2 --slow-share 0.1 --rate 40 --payload 16000 --duration 3)
   CLUSTER_POINTS="2000:100"
+  SAT_SUBSCRIBERS=2000
+  SAT_START=200
+  SAT_BISECT=1
 else
   REPS=${REPS:-3}
   CHANNELS=100
@@ -68,9 +74,13 @@ else
   STORM_CONNECTIONS=5000
   SLOW_ARGS=(--subscribers 100 --channels 2 --slow-share 0.1 --rate 120 --payload 16000 --duration 6)
   CLUSTER_POINTS="5000:200 10000:200"
+  SAT_SUBSCRIBERS=10000
+  SAT_START=200
+  SAT_BISECT=3
 fi
+SAT_MAX=25600
 for s in $SECTIONS; do
-  case "$s" in single | cluster) ;; *) echo "run.sh: unknown section $s (single, cluster)" >&2; exit 2 ;; esac
+  case "$s" in single | cluster | saturation) ;; *) echo "run.sh: unknown section $s (single, cluster, saturation)" >&2; exit 2 ;; esac
 done
 has_section() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 # The cluster section: the servers of --servers that run as several instances on one Redis.
@@ -199,7 +209,7 @@ def out(cmd):
     except Exception: return None
 meta = {
   "started_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-  "command": "bench/run.sh" + (" --quick" if quick == "1" else "") + ("" if sections == "single cluster" else f" --sections \"{sections}\""),
+  "command": "bench/run.sh" + (" --quick" if quick == "1" else "") + ("" if sections == "single cluster saturation" else f" --sections \"{sections}\""),
   "sections": sections.split(), "cluster_servers": cluster_servers.split(),
   "quick": quick == "1", "reps": int(reps), "servers": servers.split(),
   "nproc": int(nproc), "loadavg_start": open("/proc/loadavg").read().split()[:3],
@@ -279,6 +289,69 @@ if has_section cluster && [ -n "$CLUSTER_SERVERS" ]; then
       SPID=$PID_A; stop_server
       SPID=$PID_B; stop_server
     done
+  done
+fi
+
+# --- saturation: the highest loss-free rate, and the latency at half of it ------
+# A probe is a fanout run at SAT_SUBSCRIBERS subscribers; it passes when nothing
+# is lost, duplicated or reordered, no subscriber is evicted and the publishers
+# keep up (bench/saturation.py judge). Rates double from SAT_START until a probe
+# fails (or halve until one passes), then SAT_BISECT bisection steps narrow the
+# gap. Only wshub and Bun: the saturation targets are against Bun, and
+# the Node peers saturate far lower, which would only add minutes.
+probe() {
+  local file=$1 rate=$2
+  bench "$file" fanout --subscribers "$SAT_SUBSCRIBERS" --channels "$CHANNELS" --rate "$rate" \
+    --duration "$FANOUT_DURATION" --payload 100
+}
+if has_section saturation; then
+  for server in $SERVERS; do
+    case "$server" in wshub | wshub-w1 | bun) ;; *) continue ;; esac
+    echo "saturation: $server ($SAT_SUBSCRIBERS subscribers)"
+    start_server "$server" .saturation
+    bench "" fanout --subscribers 200 --channels 10 --rate 200 --duration 1 --drain 1
+    probes=()
+    lo=0
+    hi=0
+    rate=$SAT_START
+    while [ "$rate" -le "$SAT_MAX" ]; do
+      f=$OUT/$server.satprobe-r$rate.json
+      probe "$f" "$rate"
+      probes+=("$f")
+      v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+      echo "    $rate/s: $v"
+      if [ "$v" = pass ]; then lo=$rate; rate=$((rate * 2)); else hi=$rate; break; fi
+      kill -0 "$SPID" 2>/dev/null || break
+    done
+    # The start rate already failed: halve down to a rate that passes.
+    while [ "$lo" -eq 0 ] && [ "$hi" -gt 25 ] && kill -0 "$SPID" 2>/dev/null; do
+      rate=$((hi / 2))
+      f=$OUT/$server.satprobe-r$rate.json
+      probe "$f" "$rate"
+      probes+=("$f")
+      v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+      echo "    $rate/s: $v"
+      if [ "$v" = pass ]; then lo=$rate; else hi=$rate; fi
+    done
+    if [ "$hi" -gt 0 ] && [ "$lo" -gt 0 ]; then
+      for _ in $(seq "$SAT_BISECT"); do
+        rate=$(((lo + hi) / 2))
+        [ $((hi - lo)) -le $((lo / 10)) ] && break
+        f=$OUT/$server.satprobe-r$rate.json
+        probe "$f" "$rate"
+        probes+=("$f")
+        v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+        echo "    $rate/s: $v"
+        if [ "$v" = pass ]; then lo=$rate; else hi=$rate; fi
+      done
+    fi
+    python3 "$ROOT/bench/saturation.py" summarize "$OUT/$server.saturation-n$SAT_SUBSCRIBERS.rep1.json" \
+      "$server" "$SAT_SUBSCRIBERS" "${probes[@]}"
+    if [ "$lo" -gt 0 ]; then
+      bench "$OUT/$server.halfsat-n$SAT_SUBSCRIBERS.rep1.json" fanout --subscribers "$SAT_SUBSCRIBERS" \
+        --channels "$CHANNELS" --rate $((lo / 2)) --duration "$FANOUT_DURATION" --payload 100
+    fi
+    stop_server
   done
 fi
 
