@@ -104,7 +104,7 @@ ResolvedPath resolve_static_path(const fs::path& root, std::string_view request_
     out /= fs::path(std::string(segment));
     directory = false;
   }
-  if (directory) out /= "index.html";
+  if (directory || decoded->ends_with('/')) out /= "index.html";
   return {std::move(out), 200};
 }
 
