@@ -86,7 +86,7 @@ export declare class WshubError extends Error {
 
 type Unsubscribe = () => void;
 
-declare class Emitter<Events extends Record<string, (...args: any[]) => void>> {
+declare class Emitter<Events> {
   on<E extends keyof Events>(event: E, fn: Events[E]): Unsubscribe;
   once<E extends keyof Events>(event: E, fn: Events[E]): Unsubscribe;
   off<E extends keyof Events>(event: E, fn: Events[E]): void;
@@ -146,10 +146,12 @@ export declare class WshubClient extends Emitter<ClientEvents> {
   /** The URL of the current (or last) connection attempt. */
   readonly url: string | undefined;
   readonly subscriptions: Map<string, Subscription>;
-  /** Opens the connection; resolves on the first welcome, rejects if it closes for good first. */
+  /** Opens the connection; resolves on the first welcome, rejects if it closes for good first
+   * (or at once, after close()). */
   connect(): Promise<Welcome>;
   /** Closes for good; pending and queued operations reject with code 'closed'. */
   close(code?: number, reason?: string): void;
+  /** Subscribing to a channel again returns its existing Subscription (the handler is added). */
   subscribe<T = unknown>(
     channel: string,
     handler?: (msg: Message<T>) => void,

@@ -204,7 +204,7 @@ export class WshubClient extends Emitter {
 
   /** Opens the connection (and keeps it open until close()). Resolves on the first welcome. */
   connect() {
-    if (this.state === 'closed') throw new WshubError('closed', 'client was closed');
+    if (this.state === 'closed') return Promise.reject(new WshubError('closed', 'client was closed'));
     if (this.state === 'idle') {
       this._closing = false;
       this._open();
