@@ -187,6 +187,29 @@ describe('one instance', () => {
     assert.equal(info.code, 4001);
   });
 
+  test('refresh: asks the provider and sends the refresh op before exp', async () => {
+    const jwt = (exp) => `e30.${Buffer.from(JSON.stringify({ sub: 'r', exp })).toString('base64url')}.sig`;
+    const now = Math.floor(Date.now() / 1000);
+    const tokens = [jwt(now + 31), jwt(now + 3600)]; // the first is due for refresh in about a second
+    let calls = 0;
+    const spy = spyingWebSocket();
+    const c = client({ WebSocket: spy.WebSocket, getToken: () => tokens[Math.min(calls++, 1)] });
+    const outcome = new Promise((resolve) => {
+      c.on('token', (token, reply) => reply && resolve({ token, reply }));
+      c.on('error', (err) => resolve({ err }));
+    });
+    await c.connect();
+    await waitFor(() => spy.sent.some((op) => op.op === 'refresh'), { timeout: 5000, what: 'a refresh op' });
+    const op = spy.sent.find((o) => o.op === 'refresh');
+    assert.equal(op.token, tokens[1]);
+    assert.equal(calls, 2);
+    const result = await outcome;
+    // This build answers 400 (it uses no connection tokens); a JWT build answers {exp}.
+    if (result.err) assert.equal(result.err.code, 400);
+    else assert.equal(typeof result.reply.exp, 'number');
+    assert.equal(c.state, 'connected');
+  });
+
   test('app-level ping when idle', async () => {
     const spy = spyingWebSocket();
     const c = client({ WebSocket: spy.WebSocket, pingIdle: 150 });
