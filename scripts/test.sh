@@ -3,6 +3,7 @@
 #   1. unit tests (ctest) of the release build,
 #   2. the integration suite (pytest) against the release binary, on the
 #      embedded broker and again with every server on its own redis-server,
+#      then the JS SDK tests (node --test) and the browser tests (chromium),
 #   3. the integration suite against an ASan+UBSan build,
 #   4. the shard and fan-out tests against a TSan build,
 #   5. each fuzz target for a bounded time.
@@ -21,7 +22,7 @@ done
 step() { printf '\n==== %s ====\n' "$*"; }
 PYTEST=(/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider)
 
-scripts/install-deps.sh
+scripts/install-deps.sh --test
 
 step "release build"
 scripts/build.sh release
@@ -31,6 +32,9 @@ step "integration tests (release, memory broker)"
 WSHUB_BIN="$PWD/build/bin/wshub" "${PYTEST[@]}"
 step "integration tests (release, Redis broker)"
 WSHUB_BIN="$PWD/build/bin/wshub" WSHUB_TEST_BROKER=redis "${PYTEST[@]}"
+step "JS SDK and browser tests"
+WSHUB_BIN="$PWD/build/bin/wshub" node --test clients/js/test/client.test.js
+WSHUB_BIN="$PWD/build/bin/wshub" node --test tests/browser/demo.test.js
 
 if [ "$quick" -eq 1 ]; then exit 0; fi
 

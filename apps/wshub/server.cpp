@@ -7,6 +7,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/field.hpp>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -35,6 +36,7 @@
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
 #include "redis/redis_url.hpp"
+#include "web/static_files.hpp"
 
 namespace wshub::app {
 
@@ -136,7 +138,19 @@ int run_server(const config::Config& cfg) {
   routes.max_body_size = cfg.api_max_body_size;
   routes.request_timeout = cfg.handshake_timeout;
   routes.stats_for_this_shard = []() -> net::TransportStats& { return hub::Shard::current()->transport; };
-  routes.on_request = [&api](net::Request&& req, net::Responder respond) {
+  std::optional<web::StaticFiles> static_files;
+  if (!cfg.web_root.empty()) {
+    static_files.emplace(cfg.web_root);
+    std::error_code ec;
+    if (!std::filesystem::is_directory(cfg.web_root, ec)) {
+      spdlog::warn("web_root \"{}\" is not a directory: / and /admin will answer 404", cfg.web_root);
+    }
+  }
+  routes.on_request = [&api, &static_files](net::Request&& req, net::Responder respond) {
+    if (static_files && web::StaticFiles::claims(core::target_path(req.target()))) {
+      respond(static_files->serve(req));
+      return;
+    }
     api->handle(std::move(req), std::move(respond));
   };
   routes.on_upgrade = [&](const net::Request& req) -> net::UpgradeVerdict {

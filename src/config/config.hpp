@@ -30,6 +30,10 @@ struct NamespaceOptions {
   bool operator==(const NamespaceOptions&) const = default;
 };
 
+// The web_root a build serves by default: the source tree's web/ directory,
+// baked in at build time (WSHUB_DEFAULT_WEB_ROOT in src/config/CMakeLists.txt).
+std::string default_web_root();
+
 struct Config {
   std::string listen = "0.0.0.0:8000";  // HOST:PORT, see listen_address.hpp
   std::string broker = "memory";        // memory | redis://... | redis+cluster://...
@@ -56,6 +60,7 @@ struct Config {
   std::size_t client_abuse_limit = 200;  // consecutive rate-limited ops before close 1008
   std::string log_level = "info";        // trace|debug|info|warn|error|critical|off
   std::string log_format = "text";       // text | json
+  std::string web_root = default_web_root();  // demo, dashboard and SDK files; empty: not served
   NamespaceOptions default_namespace;    // top-level history_size, history_ttl, presence, allow_client_publish
   std::map<std::string, NamespaceOptions, std::less<>> namespaces;  // [namespaces.NAME]
 

@@ -279,6 +279,12 @@ std::vector<Option> build_options() {
   t.push_back(make_option(
       {"log_format", K::text, "FORMAT", "text (readable lines) or json (one JSON object per line); logs go to stderr."},
       text_field<C>(&C::log_format, check_log_format)));
+  t.push_back(make_option({"web_root", K::text, "DIR",
+                           "Directory served over HTTP at / (live demo), /admin (operator dashboard) and "
+                           "/sdk/ (JS SDK); paths under /api/, /metrics, /healthz, /readyz and /ws are "
+                           "never shadowed. Default: the web/ directory of the source tree this binary "
+                           "was built from. Empty: no files are served."},
+                          text_field<C>(&C::web_root)));
   t.push_back(make_namespace_option({"history_size", K::whole_number, "N",
                                      "Messages kept per channel for history and recovery (0: none), "
                                      "in every namespace that does not set its own."},

@@ -60,10 +60,11 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "history_ttl",
                           "presence",
                           "allow_client_publish",
-                          "heartbeat_interval"}) {
+                          "heartbeat_interval",
+                          "web_root"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 29u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 30u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
