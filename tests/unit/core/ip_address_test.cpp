@@ -62,7 +62,9 @@ TEST(IpNetwork, RefusesBadPrefixes) {
   for (std::string_view bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "::/129", "/8", "x/8"}) {
     auto n = parse_ip_network(bad);
     EXPECT_FALSE(n) << bad;
-    if (!n) EXPECT_NE(n.error().find("expected an IP address or network"), std::string::npos);
+    if (!n) {
+      EXPECT_NE(n.error().find("expected an IP address or network"), std::string::npos);
+    }
   }
 }
 
