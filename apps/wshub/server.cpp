@@ -6,11 +6,14 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/field.hpp>
+#include <algorithm>
+#include <chrono>
 #include <csignal>
-#include <filesystem>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -24,7 +27,9 @@
 #include "cluster/local_cluster.hpp"
 #include "cluster/redis_cluster.hpp"
 #include "config/listen_address.hpp"
+#include "core/connection_limiter.hpp"
 #include "core/envelopes.hpp"
+#include "core/ip_address.hpp"
 #include "core/iso8601.hpp"
 #include "core/query_string.hpp"
 #include "hub/channel_router.hpp"
@@ -72,6 +77,79 @@ net::Response refusal(unsigned status, std::string_view message) {
   return net::make_response(status, core::make_api_error(static_cast<int>(status), message));
 }
 
+std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+core::IpAddress to_ip(const asio::ip::address& address) {
+  core::IpAddress ip;
+  const auto v6 = address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4()) : address.to_v6();
+  const auto bytes = v6.to_bytes();
+  std::copy(bytes.begin(), bytes.end(), ip.bytes.begin());
+  return ip;
+}
+
+// Who the client is for the connection limits: the TCP peer, or, when the peer
+// is a trusted proxy, the right-most entry of its header (the address the
+// proxy saw). A trusted proxy that sends no usable header is the client itself.
+class ClientAddressPolicy {
+ public:
+  explicit ClientAddressPolicy(const config::Config& cfg) : header_(cfg.trusted_proxy_header) {
+    for (const auto& text : cfg.trusted_proxies) {
+      if (auto network = core::parse_ip_network(text)) proxies_.push_back(*network);  // validated at load
+    }
+  }
+
+  core::IpAddress client_of(const net::Request& req, const asio::ip::address& peer) const {
+    const core::IpAddress peer_ip = to_ip(peer);
+    if (header_.empty()) return peer_ip;
+    const bool trusted = std::any_of(proxies_.begin(), proxies_.end(),
+                                     [&](const core::IpNetwork& n) { return n.contains(peer_ip); });
+    if (!trusted) return peer_ip;
+    // With several header lines, the last one is the proxy's.
+    std::optional<std::string_view> value;
+    for (auto [it, end] = req.equal_range(header_); it != end; ++it) value = it->value();
+    if (!value) return peer_ip;
+    return core::rightmost_forwarded_address(*value).value_or(peer_ip);
+  }
+
+ private:
+  std::string header_;
+  std::vector<core::IpNetwork> proxies_;
+};
+
+// The answer to an upgrade refused by the connection limits, counted.
+net::Response limit_refusal(core::AdmissionRefusal why, hub::ShardCounters& counters) {
+  switch (why) {
+    case core::AdmissionRefusal::max_connections:
+      counters.refused_max_connections.add(1);
+      return refusal(503, "server at its connection limit; retry later");
+    case core::AdmissionRefusal::max_connections_per_ip:
+      counters.refused_max_connections_per_ip.add(1);
+      return refusal(429, "too many connections from this address");
+    case core::AdmissionRefusal::handshake_rate:
+    case core::AdmissionRefusal::none: break;
+  }
+  counters.refused_handshake_rate.add(1);
+  auto res = refusal(429, "too many connection attempts from this address; retry later");
+  res.set(http::field::retry_after, "1");
+  return res;
+}
+
+std::string endpoint_text(const tcp::endpoint& bound) {
+  return (bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string()) + ":" +
+         std::to_string(bound.port());
+}
+
+// /api/ and /metrics, which only the internal listener serves when api_listen is set.
+bool is_internal_path(std::string_view path) {
+  return path == "/metrics" || path == "/api" || path.starts_with("/api/");
+}
+
+// The operator dashboard, which follows the API to the internal listener.
+bool is_dashboard_path(std::string_view path) { return path == "/admin" || path.starts_with("/admin/"); }
+
 }  // namespace
 
 int run_server(const config::Config& cfg) {
@@ -100,6 +178,22 @@ int run_server(const config::Config& cfg) {
     spdlog::error("listen: {}", listen.error());
     return 2;
   }
+  std::optional<config::ListenAddress> api_listen;
+  if (!cfg.api_listen.empty()) {
+    auto parsed = config::parse_listen_address(cfg.api_listen);
+    if (!parsed) {
+      spdlog::error("api_listen: {}", parsed.error());
+      return 2;
+    }
+    api_listen = std::move(*parsed);
+  }
+  core::ConnectionLimits limits;
+  limits.max_connections = cfg.max_connections;
+  limits.max_connections_per_ip = cfg.max_connections_per_ip;
+  limits.handshake_rate_per_ip = cfg.handshake_rate_per_ip;
+  limits.handshake_burst_per_ip = cfg.handshake_burst_per_ip;
+  core::ConnectionLimiter limiter(limits);
+  const ClientAddressPolicy client_addresses(cfg);
 
   // Declared first, destroyed last: everything below holds executors of the shards.
   hub::ShardSet shards(worker_count(cfg));
@@ -131,12 +225,24 @@ int run_server(const config::Config& cfg) {
     spdlog::error("listen: cannot resolve \"{}\": {}", listen->host, e.what());
     return 2;
   }
+  tcp::endpoint api_endpoint;
+  if (api_listen) {
+    try {
+      tcp::resolver resolver(control);
+      api_endpoint = *resolver.resolve(api_listen->host, std::to_string(api_listen->port)).begin();
+    } catch (const std::exception& e) {
+      spdlog::error("api_listen: cannot resolve \"{}\": {}", api_listen->host, e.what());
+      return 2;
+    }
+  }
 
   std::unique_ptr<api::ApiRouter> api;
   net::HttpRoutes routes;
   routes.websocket = {cfg.max_message_size, cfg.send_queue_bytes, cfg.handshake_timeout, cfg.close_timeout};
   routes.max_body_size = cfg.api_max_body_size;
   routes.request_timeout = cfg.handshake_timeout;
+  routes.max_header_size = cfg.max_header_size;
+  routes.max_header_count = cfg.max_header_count;
   routes.stats_for_this_shard = []() -> net::TransportStats& { return hub::Shard::current()->transport; };
   std::optional<web::StaticFiles> static_files;
   if (!cfg.web_root.empty()) {
@@ -146,26 +252,55 @@ int run_server(const config::Config& cfg) {
       spdlog::warn("web_root \"{}\" is not a directory: / and /admin will answer 404", cfg.web_root);
     }
   }
-  routes.on_request = [&api, &static_files](net::Request&& req, net::Responder respond) {
-    if (static_files && web::StaticFiles::claims(core::target_path(req.target()))) {
+  // With api_listen set, the API, /metrics and the dashboard that uses them
+  // are served only by the internal listener; the demo stays public.
+  const bool internal_elsewhere = api_listen.has_value();
+  routes.on_request = [&api, &static_files, internal_elsewhere](net::Request&& req, net::Responder respond) {
+    const auto path = core::target_path(req.target());
+    if (internal_elsewhere && (is_internal_path(path) || is_dashboard_path(path))) {
+      respond(refusal(404, "not found"));
+      return;
+    }
+    if (static_files && web::StaticFiles::claims(path)) {
       respond(static_files->serve(req));
       return;
     }
     api->handle(std::move(req), std::move(respond));
   };
-  routes.on_upgrade = [&](const net::Request& req) -> net::UpgradeVerdict {
+  routes.on_upgrade = [&](const net::Request& req, const asio::ip::address& peer) -> net::UpgradeVerdict {
     if (core::target_path(req.target()) != "/ws") return {refusal(404, "not found"), {}};
     if (readiness.draining()) return {refusal(503, "server shutting down"), {}};
+    // Every attempt counts against the handshake rate, also those refused below.
+    auto admission = limiter.admit(client_addresses.client_of(req, peer), steady_now_ns());
+    if (admission.refusal != core::AdmissionRefusal::none) {
+      return {limit_refusal(admission.refusal, hub::Shard::current()->counters), {}};
+    }
+    auto ticket = std::make_shared<core::ConnectionLimiter::Ticket>(std::move(admission.ticket));
     auto origin_it = req.find(http::field::origin);
     std::optional<std::string_view> origin;
     if (origin_it != req.end()) origin = origin_it->value();
     if (!origins.allows(origin)) return {refusal(403, "origin not allowed"), {}};
     auto identity = authenticator->authenticate({req.target(), req[http::field::authorization]});
     if (!identity) return {refusal(identity.error().status, identity.error().message), {}};
-    return {std::nullopt, [&hub, user = std::move(identity->user)](std::shared_ptr<net::WebSocketSession> ws) {
+    return {std::nullopt,
+            [&hub, user = std::move(identity->user), ticket](std::shared_ptr<net::WebSocketSession> ws) {
               auto session = std::make_shared<hub::ClientSession>(hub, *hub::Shard::current(), std::move(ws), user);
+              session->hold_admission(std::move(*ticket));
               session->start();
             }};
+  };
+
+  // The internal listener (api_listen): the server API, /metrics, health; no WebSocket.
+  net::HttpRoutes api_routes = routes;
+  api_routes.on_request = [&api, &static_files](net::Request&& req, net::Responder respond) {
+    if (static_files && web::StaticFiles::claims(core::target_path(req.target()))) {
+      respond(static_files->serve(req));
+      return;
+    }
+    api->handle(std::move(req), std::move(respond));
+  };
+  api_routes.on_upgrade = [](const net::Request&, const asio::ip::address&) -> net::UpgradeVerdict {
+    return {refusal(404, "not found: WebSocket clients connect to the public listener"), {}};
   };
 
   std::unique_ptr<net::Listener> listener;
@@ -175,10 +310,17 @@ int run_server(const config::Config& cfg) {
     spdlog::error("listen: cannot listen on {}: {}", cfg.listen, e.what());
     return 2;
   }
-  const auto bound = listener->local_endpoint();
-  const std::string address = (bound.address().is_v6() ? "[" + bound.address().to_string() + "]"
-                                                        : bound.address().to_string()) +
-                              ":" + std::to_string(bound.port());
+  std::unique_ptr<net::Listener> api_listener;
+  if (api_listen) {
+    try {
+      api_listener = std::make_unique<net::Listener>(control.get_executor(), api_endpoint, shards.executors(),
+                                                     api_routes);
+    } catch (const std::exception& e) {
+      spdlog::error("api_listen: cannot listen on {}: {}", cfg.api_listen, e.what());
+      return 2;
+    }
+  }
+  const std::string address = endpoint_text(listener->local_endpoint());
   const cluster::InstanceIdentity identity{instance_id, address, core::iso8601_utc(std::time(nullptr))};
   std::unique_ptr<cluster::RedisCluster> redis_cluster;
   std::unique_ptr<cluster::Cluster> local_cluster;
@@ -204,8 +346,12 @@ int run_server(const config::Config& cfg) {
   if (redis_cluster) redis_cluster->start();
   for (auto& s : sweeps) s->start();
   listener->start();
+  if (api_listener) api_listener->start();
 
   std::cout << "wshub listening on http://" << address << std::endl;
+  if (api_listener) {
+    std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
+  }
   spdlog::info("wshub serving: instance={} shards={} address={} {}", hub.instance_id, shards.size(), address,
                config::describe(cfg));
 
@@ -225,6 +371,7 @@ int run_server(const config::Config& cfg) {
     spdlog::info("signal {}: draining (readiness 503, closing {} s deadline)", sig, cfg.shutdown_timeout.count());
     readiness.start_draining();
     listener->stop();
+    if (api_listener) api_listener->stop();
     drain.run(cfg.shutdown_timeout, [&](bool all_closed) {
       if (all_closed) {
         spdlog::info("drain complete: every client closed");

@@ -23,9 +23,6 @@ using broker::BrokerError;
 
 namespace {
 
-constexpr std::size_t k_max_broadcast_channels = 1000;
-constexpr std::size_t k_max_close_reason = 123;
-
 core::JsonFieldDecoder& thread_decoder() {
   thread_local core::JsonFieldDecoder decoder;
   return decoder;
@@ -53,54 +50,24 @@ struct ApiRouter::Call {
   net::Request req;
   net::Responder respond;
   std::string path;
-  std::string body;  // padded copy of the request body
-  core::JsonFields fields;
+  std::string body;     // padded copy of the request body
+  ApiRequest request;   // the decoded body of a POST
 
   void json(unsigned status, std::string body_text) { respond(net::make_response(status, std::move(body_text))); }
   void error(unsigned status, std::string_view message) { json(status, core::make_api_error(static_cast<int>(status), message)); }
-  // Decodes the JSON body; false (and the 400 sent) when it is not an object.
-  bool decode_body() {
-    if (req.body().empty()) {
-      error(400, "missing JSON body");
-      return false;
-    }
+  // Decodes and checks the JSON body; false (and the error sent) when refused.
+  bool decode_body(ApiEndpoint endpoint, const ApiLimits& limits) {
     body.reserve(req.body().size() + core::k_json_padding);
     body.assign(req.body());
-    auto f = thread_decoder().decode(body.data(), body.size(), body.capacity());
-    if (!f) {
-      error(400, f.error());
+    auto r = decode_api_request(endpoint, body.data(), body.size(), body.capacity(), thread_decoder(), limits);
+    if (!r) {
+      error(r.error().status, r.error().message);
       return false;
     }
-    if (!f->type_error.empty()) {
-      error(400, f->type_error);
-      return false;
-    }
-    fields = std::move(*f);
+    request = std::move(*r);
     return true;
   }
-  bool require_channel() {
-    if (!fields.channel) {
-      error(400, "missing \"channel\"");
-      return false;
-    }
-    if (!core::is_valid_channel_name(*fields.channel)) {
-      error(400, channel_error());
-      return false;
-    }
-    return true;
-  }
-  // Exactly one of "client" and "user".
-  std::optional<hub::ClientSelector> selector() {
-    if (fields.client.has_value() == fields.user.has_value()) {
-      error(400, "give exactly one of \"client\" and \"user\"");
-      return std::nullopt;
-    }
-    if (fields.user && fields.user->empty()) {
-      error(400, "\"user\" must not be empty");
-      return std::nullopt;
-    }
-    return hub::ClientSelector{std::string(fields.client.value_or("")), std::string(fields.user.value_or(""))};
-  }
+  hub::ClientSelector selector() const { return hub::ClientSelector{request.client, request.user}; }
 };
 
 ApiRouter::ApiRouter(hub::HubContext& hub, cluster::Cluster& cluster) : hub_(hub), cluster_(cluster) {}
@@ -183,21 +150,23 @@ void ApiRouter::route(Call& call) {
     std::string_view path;
     http::verb verb;
     void (ApiRouter::*handler)(Call&);
+    ApiEndpoint body;  // POST only: how its JSON body is decoded
   };
   static constexpr Route k_routes[] = {
-      {"/api/publish", http::verb::post, &ApiRouter::publish},
-      {"/api/broadcast", http::verb::post, &ApiRouter::broadcast},
-      {"/api/send", http::verb::post, &ApiRouter::send},
-      {"/api/disconnect", http::verb::post, &ApiRouter::disconnect},
-      {"/api/history", http::verb::post, &ApiRouter::history},
-      {"/api/presence", http::verb::post, &ApiRouter::presence},
-      {"/api/channels", http::verb::get, &ApiRouter::channels},
-      {"/api/info", http::verb::get, &ApiRouter::info},
+      {"/api/publish", http::verb::post, &ApiRouter::publish, ApiEndpoint::publish},
+      {"/api/broadcast", http::verb::post, &ApiRouter::broadcast, ApiEndpoint::broadcast},
+      {"/api/send", http::verb::post, &ApiRouter::send, ApiEndpoint::send},
+      {"/api/disconnect", http::verb::post, &ApiRouter::disconnect, ApiEndpoint::disconnect},
+      {"/api/history", http::verb::post, &ApiRouter::history, ApiEndpoint::history},
+      {"/api/presence", http::verb::post, &ApiRouter::presence, ApiEndpoint::presence},
+      {"/api/channels", http::verb::get, &ApiRouter::channels, ApiEndpoint::publish},
+      {"/api/info", http::verb::get, &ApiRouter::info, ApiEndpoint::publish},
   };
+  const ApiLimits limits{cfg.max_publish_size, static_cast<std::size_t>(core::k_default_history_limit)};
   for (const auto& r : k_routes) {
     if (r.path != path) continue;
     if (!only(r.verb)) return;
-    if (r.verb == http::verb::post && !call.decode_body()) return;
+    if (r.verb == http::verb::post && !call.decode_body(r.body, limits)) return;
     (this->*r.handler)(call);
     return;
   }
@@ -205,13 +174,8 @@ void ApiRouter::route(Call& call) {
 }
 
 void ApiRouter::publish(Call& call) {
-  if (!call.require_channel()) return;
-  if (!call.fields.data) return call.error(400, "missing \"data\"");
-  if (call.fields.data->size() > hub_.config.max_publish_size) {
-    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
-  }
   if (auto* shard = hub::Shard::current()) shard->counters.publications_in.add(1);
-  hub_.router.publish(std::string(*call.fields.channel), std::string(*call.fields.data), reply_executor(hub_),
+  hub_.router.publish(std::move(call.request.channel), std::move(call.request.data), reply_executor(hub_),
                       [respond = call.respond](core::Expected<broker::PublishResult, BrokerError> r) {
                         if (!r) {
                           respond(net::make_response(r.error().code == 503 ? 503 : 500,
@@ -228,15 +192,7 @@ void ApiRouter::publish(Call& call) {
 }
 
 void ApiRouter::broadcast(Call& call) {
-  if (!call.fields.channels) return call.error(400, "missing \"channels\"");
-  if (!call.fields.data) return call.error(400, "missing \"data\"");
-  const auto& names = *call.fields.channels;
-  if (names.empty() || names.size() > k_max_broadcast_channels) {
-    return call.error(400, "\"channels\" must hold 1 to 1000 channel names");
-  }
-  if (call.fields.data->size() > hub_.config.max_publish_size) {
-    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
-  }
+  const auto& names = call.request.channels;
   // Results in request order; every completion runs on this shard's thread.
   struct State {
     std::vector<std::string> results;
@@ -254,7 +210,7 @@ void ApiRouter::broadcast(Call& call) {
     out += "]}";
     st->respond(net::make_response(200, std::move(out)));
   };
-  const std::string data(*call.fields.data);
+  const std::string data = std::move(call.request.data);
   for (std::size_t i = 0; i < names.size(); ++i) {
     std::string head = R"({"channel":)";
     core::append_json_string(head, names[i]);
@@ -286,13 +242,7 @@ void ApiRouter::broadcast(Call& call) {
 }
 
 void ApiRouter::send(Call& call) {
-  auto who = call.selector();
-  if (!who) return;
-  if (!call.fields.data) return call.error(400, "missing \"data\"");
-  if (call.fields.data->size() > hub_.config.max_publish_size) {
-    return call.error(413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
-  }
-  cluster_.send(std::move(*who), std::string(*call.fields.data),
+  cluster_.send(call.selector(), std::move(call.request.data),
                 [respond = call.respond](core::Expected<std::size_t, cluster::ClusterError> n) {
                   if (!n) return respond(net::make_response(503, core::make_api_error(503, n.error().message)));
                   respond(net::make_response(200, R"({"delivered":)" + std::to_string(*n) + "}"));
@@ -300,15 +250,7 @@ void ApiRouter::send(Call& call) {
 }
 
 void ApiRouter::disconnect(Call& call) {
-  auto who = call.selector();
-  if (!who) return;
-  const std::int64_t code = call.fields.code.value_or(4002);
-  if (code != 1000 && (code < 4000 || code > 4999)) {
-    return call.error(400, "\"code\" must be 1000 or in 4000-4999");
-  }
-  std::string reason(call.fields.reason.value_or("disconnected by the server"));
-  if (reason.size() > k_max_close_reason) return call.error(400, "\"reason\" must be at most 123 bytes");
-  cluster_.disconnect(std::move(*who), static_cast<std::uint16_t>(code), std::move(reason),
+  cluster_.disconnect(call.selector(), call.request.code, std::move(call.request.reason),
                       [respond = call.respond](core::Expected<std::size_t, cluster::ClusterError> n) {
                         if (!n) return respond(net::make_response(503, core::make_api_error(503, n.error().message)));
                         respond(net::make_response(200, R"({"disconnected":)" + std::to_string(*n) + "}"));
@@ -316,14 +258,11 @@ void ApiRouter::disconnect(Call& call) {
 }
 
 void ApiRouter::history(Call& call) {
-  if (!call.require_channel()) return;
-  if (call.fields.limit && *call.fields.limit < 0) return call.error(400, "\"limit\" must be >= 0");
-  const std::string channel(*call.fields.channel);
+  const std::string channel = std::move(call.request.channel);
   if (hub_.router.namespace_of(channel).history_size == 0) {
     return call.error(404, "this channel's namespace keeps no history");
   }
-  broker::HistoryQuery q{call.fields.since,
-                         static_cast<std::size_t>(call.fields.limit.value_or(core::k_default_history_limit))};
+  broker::HistoryQuery q{std::move(call.request.since), call.request.limit};
   hub_.router.history(channel, std::move(q), reply_executor(hub_),
                       [respond = call.respond](core::Expected<broker::HistoryResult, BrokerError> r) {
                         if (!r) {
@@ -342,8 +281,7 @@ void ApiRouter::history(Call& call) {
 }
 
 void ApiRouter::presence(Call& call) {
-  if (!call.require_channel()) return;
-  const std::string channel(*call.fields.channel);
+  const std::string channel = std::move(call.request.channel);
   if (!hub_.router.namespace_of(channel).presence) return call.error(404, "this channel's namespace keeps no presence");
   hub_.directory.presence(channel, reply_executor(hub_), [respond = call.respond](std::string clients) {
     respond(net::make_response(200, R"({"clients":)" + clients + "}"));

@@ -10,6 +10,7 @@
 
 #include <string>
 
+#include "api/api_request.hpp"
 #include "cluster/cluster.hpp"
 #include "hub/hub_context.hpp"
 #include "net/http_routes.hpp"

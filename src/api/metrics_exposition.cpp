@@ -46,6 +46,37 @@ const Family k_families[] = {
    [](const hub::Shard& s) { return s.transport.slow_consumer_closes.get(); }},
   {"wshub_keepalive_closes_total", "counter", "Connections closed with 4003 for silence.",
    [](const hub::Shard& s) { return s.transport.keepalive_closes.get(); }},
+  {"wshub_abuse_closes_total", "counter", "Connections closed with 1008 after client_abuse_limit rate-limited ops.",
+   [](const hub::Shard& s) { return s.counters.abuse_closes.get(); }},
+  {"wshub_channel_limit_refusals_total", "counter",
+   "Subscribes refused (429) at max_channels_per_connection.",
+   [](const hub::Shard& s) { return s.counters.channel_limit_refusals.get(); }},
+  {"wshub_http_request_timeouts_total", "counter",
+   "HTTP connections closed for not sending a whole request within handshake_timeout (slow or idle).",
+   [](const hub::Shard& s) { return s.transport.http_request_timeouts.get(); }},
+};
+
+// A counter with one label: every value of the label is always shown.
+struct LabeledFamily {
+  const char* name;
+  const char* help;
+  const char* label;
+  struct Sample {
+    const char* value;
+    std::int64_t (*read)(const hub::Shard&);
+  };
+  Sample samples[3];
+};
+
+const LabeledFamily k_labeled_families[] = {
+  {"wshub_refused_connections_total", "WebSocket upgrades refused by the connection limits.", "reason",
+   {{"max_connections", [](const hub::Shard& s) { return s.counters.refused_max_connections.get(); }},
+    {"max_connections_per_ip", [](const hub::Shard& s) { return s.counters.refused_max_connections_per_ip.get(); }},
+    {"handshake_rate", [](const hub::Shard& s) { return s.counters.refused_handshake_rate.get(); }}}},
+  {"wshub_http_refused_total", "HTTP requests refused for their size (431 head, 413 body).", "reason",
+   {{"header_size", [](const hub::Shard& s) { return s.transport.http_header_size_refusals.get(); }},
+    {"header_count", [](const hub::Shard& s) { return s.transport.http_header_count_refusals.get(); }},
+    {"body_size", [](const hub::Shard& s) { return s.transport.http_body_size_refusals.get(); }}}},
 };
 // clang-format on
 
@@ -65,6 +96,14 @@ std::string render_metrics(const hub::ShardSet& shards, bool ready) {
     for (std::size_t i = 0; i < shards.size(); ++i) total += f.read(shards.at(i));
     line(out, "# HELP %s %s\n# TYPE %s %s\n%s %lld\n", f.name, f.help, f.name, f.type, f.name,
          static_cast<long long>(total));
+  }
+  for (const auto& f : k_labeled_families) {
+    line(out, "# HELP %s %s\n# TYPE %s counter\n", f.name, f.help, f.name);
+    for (const auto& sample : f.samples) {
+      std::int64_t total = 0;
+      for (std::size_t i = 0; i < shards.size(); ++i) total += sample.read(shards.at(i));
+      line(out, "%s{%s=\"%s\"} %lld\n", f.name, f.label, sample.value, static_cast<long long>(total));
+    }
   }
   line(out, "# HELP wshub_ready Whether /readyz answers 200.\n# TYPE wshub_ready gauge\nwshub_ready %d\n",
        ready ? 1 : 0);

@@ -36,6 +36,7 @@ std::string default_web_root();
 
 struct Config {
   std::string listen = "0.0.0.0:8000";  // HOST:PORT, see listen_address.hpp
+  std::string api_listen;               // HOST:PORT of the internal API listener; empty: none
   std::string broker = "memory";        // memory | redis://... | redis+cluster://...
   std::string instance_id;              // empty: generated at start
   std::chrono::seconds heartbeat_interval{10};  // cluster registry heartbeat (Redis broker)
@@ -58,6 +59,14 @@ struct Config {
   double client_op_rate = 1000;  // ops per second per connection
   std::size_t client_op_burst = 1000;
   std::size_t client_abuse_limit = 200;  // consecutive rate-limited ops before close 1008
+  std::size_t max_connections = 0;         // WebSocket connections in total; 0: no limit
+  std::size_t max_connections_per_ip = 0;  // per client address; 0: no limit
+  double handshake_rate_per_ip = 0;        // upgrades per second per client address; 0: no limit
+  std::size_t handshake_burst_per_ip = 10;
+  std::size_t max_header_size = 16384;  // bytes of one HTTP request head
+  std::size_t max_header_count = 100;   // header fields of one HTTP request
+  std::string trusted_proxy_header;          // e.g. X-Forwarded-For; empty: the TCP peer is the client
+  std::vector<std::string> trusted_proxies;  // addresses/CIDRs whose trusted_proxy_header is believed
   std::string log_level = "info";        // trace|debug|info|warn|error|critical|off
   std::string log_format = "text";       // text | json
   std::string web_root = default_web_root();  // demo, dashboard and SDK files; empty: not served

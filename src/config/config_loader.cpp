@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "config/listen_address.hpp"
 #include "config/option_table.hpp"
 #include "config/option_values.hpp"
 
@@ -326,6 +327,16 @@ core::Expected<void, std::string> validate_config(const Config& config) {
   if (!config.jwt_secret.empty() && !config.jwt_public_key.empty()) {
     return core::unexpected(
         std::string("jwt_secret and jwt_public_key are both set; configure one way of verifying tokens"));
+  }
+  if (config.trusted_proxy_header.empty() != config.trusted_proxies.empty()) {
+    return core::unexpected(std::string(
+        "trusted_proxy_header and trusted_proxies go together: set both to take the client address from a "
+        "reverse proxy's header, or neither"));
+  }
+  const auto api_address = parse_listen_address(config.api_listen);
+  const auto public_address = parse_listen_address(config.listen);
+  if (api_address && public_address && *api_address == *public_address && api_address->port != 0) {
+    return core::unexpected("api_listen must differ from listen (both are " + config.listen + ")");
   }
   return {};
 }

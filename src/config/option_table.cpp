@@ -9,6 +9,7 @@
 
 #include "config/listen_address.hpp"
 #include "config/option_values.hpp"
+#include "core/ip_address.hpp"
 
 namespace wshub::config {
 namespace {
@@ -153,6 +154,59 @@ core::Expected<std::string, std::string> check_log_format(std::string_view text)
   return core::unexpected("expected text or json, got " + quoted(text));
 }
 
+// A rate that may be switched off: 0, or a finite decimal number > 0.
+Access<Config> optional_rate_field(double Config::*field) {
+  return {[field](Config& c, std::string_view text) -> SetResult {
+            auto whole = parse_whole_number(text, "", 0, 0);
+            if (whole) {
+              c.*field = 0;
+              return {};
+            }
+            auto value = parse_positive_decimal(text);
+            if (!value) return core::unexpected("expected 0 (no limit) or a number > 0, got " + quoted(trim(text)));
+            c.*field = *value;
+            return {};
+          },
+          [field](const Config& c) { return c.*field == 0 ? std::string("0") : format_decimal(c.*field); }};
+}
+
+Access<Config> networks_field(std::vector<std::string> Config::*field) {
+  return {[field](Config& c, std::string_view text) -> SetResult {
+            std::vector<std::string> out;
+            for (const auto& entry : split_list(text)) {
+              auto network = core::parse_ip_network(entry);
+              if (!network) return core::unexpected(network.error());
+              out.push_back(network->to_string());
+            }
+            c.*field = std::move(out);
+            return {};
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const auto& entry : c.*field) {
+              if (!out.empty()) out += ',';
+              out += entry;
+            }
+            return out;
+          }};
+}
+
+core::Expected<std::string, std::string> check_optional_listen(std::string_view text) {
+  if (trim(text).empty()) return std::string();
+  return check_listen(text);
+}
+
+// An HTTP header name (an RFC 9110 token), or empty.
+core::Expected<std::string, std::string> check_header_name(std::string_view text) {
+  const auto name = trim(text);
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!ok) return core::unexpected("expected an HTTP header name such as X-Forwarded-For, got " + quoted(text));
+  }
+  return std::string(name);
+}
+
 struct Spec {
   std::string_view key;
   ValueKind kind;
@@ -195,6 +249,11 @@ std::vector<Option> build_options() {
                            "Address of the public listener (WebSocket at /ws, server API under /api/). "
                            "Port 0 binds a free port."},
                           text_field<C>(&C::listen, check_listen)));
+  t.push_back(make_option({"api_listen", K::text, "HOST:PORT",
+                           "Address of an internal listener for the server API (/api/) and /metrics; when set, "
+                           "the public listener answers 404 for them. /healthz and /readyz are on both. "
+                           "Empty: everything on the public listener."},
+                          text_field<C>(&C::api_listen, check_optional_listen)));
   t.push_back(make_option({"broker", K::text, "URL",
                            "Message broker: memory (a single instance), redis://HOST:PORT[/DB], or "
                            "redis+cluster://HOST:PORT,... to form one hub of several instances."},
@@ -274,6 +333,37 @@ std::vector<Option> build_options() {
   t.push_back(make_option({"client_abuse_limit", K::whole_number, "N",
                            "Consecutive rate-limited operations after which a connection is closed (1008)."},
                           number_field<C>(&C::client_abuse_limit, "", 1, k_no_limit)));
+  t.push_back(make_option({"max_connections", K::whole_number, "N",
+                           "WebSocket connections this instance accepts in total; beyond it upgrades are "
+                           "refused with 503 (0: no limit)."},
+                          number_field<C>(&C::max_connections, "", 0, k_no_limit)));
+  t.push_back(make_option({"max_connections_per_ip", K::whole_number, "N",
+                           "WebSocket connections one client address may hold; beyond it upgrades are refused "
+                           "with 429 (0: no limit)."},
+                          number_field<C>(&C::max_connections_per_ip, "", 0, k_no_limit)));
+  t.push_back(make_option({"handshake_rate_per_ip", K::decimal, "PER_SECOND",
+                           "WebSocket upgrades per second one client address may attempt (token bucket; 429 "
+                           "beyond; 0: no limit)."},
+                          optional_rate_field(&C::handshake_rate_per_ip)));
+  t.push_back(make_option({"handshake_burst_per_ip", K::whole_number, "N",
+                           "Burst size of the per-address handshake rate limit."},
+                          number_field<C>(&C::handshake_burst_per_ip, "", 1, k_no_limit)));
+  t.push_back(make_option({"max_header_size", K::whole_number, "BYTES",
+                           "Largest HTTP request head (request line and headers) in bytes, 1 KiB to 1 MiB "
+                           "(431 above it)."},
+                          number_field<C>(&C::max_header_size, "bytes", 1024, k_mib)));
+  t.push_back(make_option({"max_header_count", K::whole_number, "N",
+                           "Most header fields in one HTTP request, at most 10000 (431 above it)."},
+                          number_field<C>(&C::max_header_count, "", 1, 10000)));
+  t.push_back(make_option({"trusted_proxy_header", K::text, "HEADER",
+                           "Header naming the client address set by a trusted reverse proxy, e.g. "
+                           "X-Forwarded-For (its right-most entry is used). Believed only from trusted_proxies. "
+                           "Empty: the TCP peer is the client."},
+                          text_field<C>(&C::trusted_proxy_header, check_header_name)));
+  t.push_back(make_option({"trusted_proxies", K::list, "NETWORKS",
+                           "Addresses or networks of the reverse proxies whose trusted_proxy_header is believed, "
+                           "comma-separated (a TOML array in the file), e.g. 10.0.0.0/8,192.0.2.7."},
+                          networks_field(&C::trusted_proxies)));
   t.push_back(make_option({"log_level", K::text, "LEVEL", "trace, debug, info, warn, error, critical or off."},
                           text_field<C>(&C::log_level, check_log_level)));
   t.push_back(make_option(

@@ -98,6 +98,7 @@ void ClientSession::handle_line(const char* line, std::size_t len, std::size_t c
     shard_.counters.rate_limited.add(1);
     reply_error(fields->id, 429, "rate limited: too many ops");
     if (++consecutive_limited_ >= hub_.config.client_abuse_limit) {
+      if (consecutive_limited_ == hub_.config.client_abuse_limit) shard_.counters.abuse_closes.add(1);
       transport_->close(1008, "too many rate-limited ops", true);
     }
     return;
@@ -134,6 +135,7 @@ void ClientSession::op_subscribe(const core::Op& op) {
     return reply_error(op.id, 409, "already subscribed");
   }
   if (subscriptions_.size() >= hub_.config.max_channels_per_connection) {
+    shard_.counters.channel_limit_refusals.add(1);
     return reply_error(op.id, 429,
                        "channel limit reached: at most " + std::to_string(hub_.config.max_channels_per_connection) +
                            " subscriptions per connection");
@@ -287,6 +289,7 @@ void ClientSession::on_closed() {
     }
   }
   shard_.counters.connections.add(-1);
+  admission_ = {};
   if (hub_.observer != nullptr) hub_.observer->disconnected(client_, user_);
   shard_.sessions.erase(client_);
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "broker/broker.hpp"
+#include "core/connection_limiter.hpp"
 #include "core/json_fields.hpp"
 #include "core/op.hpp"
 #include "core/publication.hpp"
@@ -43,6 +44,9 @@ class ClientSession final : public net::WebSocketSession::Handler,
   void keepalive(std::chrono::steady_clock::time_point now, std::chrono::seconds interval) {
     transport_->keepalive(now, interval);
   }
+
+  // Keeps the connection's slot in the connection limits until it closes.
+  void hold_admission(core::ConnectionLimiter::Ticket ticket) { admission_ = std::move(ticket); }
 
   const std::string& client() const noexcept { return client_; }
   const std::string& user() const noexcept { return user_; }
@@ -82,6 +86,7 @@ class ClientSession final : public net::WebSocketSession::Handler,
   std::vector<Subscription> subscriptions_;
   core::TokenBucket op_bucket_;
   std::size_t consecutive_limited_ = 0;
+  core::ConnectionLimiter::Ticket admission_;  // released in on_closed
   // Ops are processed strictly in order: while an async op (subscribe,
   // publish, history, presence) is in flight, the rest of its frame waits in
   // backlog_ and the transport stops reading.

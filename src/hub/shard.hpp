@@ -35,6 +35,12 @@ struct ShardCounters {
   net::Counter ops_in;
   net::Counter op_errors;
   net::Counter rate_limited;
+  net::Counter abuse_closes;            // closed 1008 after client_abuse_limit rate-limited ops
+  net::Counter channel_limit_refusals;  // subscribes refused at max_channels_per_connection
+  // WebSocket upgrades refused by the connection limits (core::ConnectionLimiter).
+  net::Counter refused_max_connections;
+  net::Counter refused_max_connections_per_ip;
+  net::Counter refused_handshake_rate;
 };
 
 class Shard {

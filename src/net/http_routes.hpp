@@ -5,6 +5,7 @@
 // must be safe to call concurrently from every shard (they are shared).
 #pragma once
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
@@ -29,13 +30,15 @@ struct UpgradeVerdict {
 using Responder = std::function<void(Response)>;
 
 struct HttpRoutes {
-  std::function<UpgradeVerdict(const Request&)> on_upgrade;
+  // `peer` is the TCP peer's address (the client, or a proxy in front of it).
+  std::function<UpgradeVerdict(const Request&, const boost::asio::ip::address& peer)> on_upgrade;
   std::function<void(Request&&, Responder)> on_request;
   std::function<TransportStats&()> stats_for_this_shard;
   WebSocketLimits websocket;
   std::size_t max_body_size = 1 << 20;
   std::size_t max_header_size = 16 * 1024;
-  std::chrono::seconds request_timeout{10};  // to receive one whole request
+  std::size_t max_header_count = 100;  // header fields per request (431 beyond)
+  std::chrono::seconds request_timeout{10};  // to receive one whole request, and idle between requests
 };
 
 }  // namespace wshub::net

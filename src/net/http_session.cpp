@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <iterator>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/envelopes.hpp"
@@ -27,7 +28,11 @@ Response make_response(unsigned status, std::string body, unsigned version, bool
 }
 
 HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const HttpRoutes& routes)
-    : stream_(std::move(socket)), routes_(routes) {}
+    : stream_(std::move(socket)), routes_(routes) {
+  boost::system::error_code ec;
+  const auto remote = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = remote.address();
+}
 
 void HttpSession::run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -44,18 +49,28 @@ void HttpSession::do_read() {
 
 void HttpSession::on_read(beast::error_code ec) {
   if (ec == http::error::body_limit) {
+    routes_.stats_for_this_shard().http_body_size_refusals.add(1);
     respond(make_response(413, core::make_api_error(413, "request body too large"), 11, false));
     return;
   }
   if (ec == http::error::header_limit) {
+    routes_.stats_for_this_shard().http_header_size_refusals.add(1);
     respond(make_response(431, core::make_api_error(431, "request header fields too large"), 11, false));
     return;
   }
   if (ec) {
+    if (ec == beast::error::timeout) routes_.stats_for_this_shard().http_request_timeouts.add(1);
     close();  // end of stream, timeout, malformed request
     return;
   }
   Request req = parser_->release();
+  // The head's size is bounded already (header_limit), so counting after the
+  // parse costs no more memory than refusing during it.
+  if (static_cast<std::size_t>(std::distance(req.begin(), req.end())) > routes_.max_header_count) {
+    routes_.stats_for_this_shard().http_header_count_refusals.add(1);
+    respond(make_response(431, core::make_api_error(431, "too many request header fields"), 11, false));
+    return;
+  }
   if (beast::websocket::is_upgrade(req)) {
     upgrade(std::move(req));
     return;
@@ -80,11 +95,37 @@ void HttpSession::respond(Response res) {
 
 void HttpSession::on_write(bool close_after, beast::error_code ec) {
   response_.reset();
-  if (ec || close_after) {
+  if (ec) {
     close();
     return;
   }
+  if (close_after) {
+    linger_close();
+    return;
+  }
   do_read();
+}
+
+// After a response that ends the connection (often a refusal such as 431 sent
+// before the request was read to its end), send FIN but keep reading and
+// discarding for a moment: closing with unread input makes the kernel answer
+// with a reset, which can destroy the response before the client reads it.
+void HttpSession::linger_close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(k_linger_time);
+  do_linger();
+}
+
+void HttpSession::do_linger() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) {
+      self->stream_.close();  // the client closed too, or the linger time is over
+      return;
+    }
+    self->do_linger();
+  });
 }
 
 void HttpSession::upgrade(Request&& req) {
@@ -92,7 +133,7 @@ void HttpSession::upgrade(Request&& req) {
     respond(make_response(400, core::make_api_error(400, "malformed Sec-WebSocket-Key"), 11, false));
     return;
   }
-  UpgradeVerdict verdict = routes_.on_upgrade(req);
+  UpgradeVerdict verdict = routes_.on_upgrade(req, peer_);
   if (verdict.refusal) {
     verdict.refusal->keep_alive(false);
     respond(std::move(*verdict.refusal));

@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -31,11 +32,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool close, boost::beast::error_code ec);
   void upgrade(Request&& req);
   void close();
+  void linger_close();
+  void do_linger();
+
+  static constexpr std::chrono::seconds k_linger_time{2};
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::shared_ptr<Response> response_;  // the one being written
+  boost::asio::ip::address peer_;        // the TCP peer, for HttpRoutes::on_upgrade
   const HttpRoutes& routes_;
 };
 

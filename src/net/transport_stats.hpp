@@ -21,6 +21,11 @@ struct TransportStats {
   Counter queued_bytes;  // gauge: bytes waiting in send queues
   Counter slow_consumer_closes;
   Counter keepalive_closes;
+  // HTTP requests refused or cut off before a response or upgrade.
+  Counter http_header_size_refusals;   // 431: head over max_header_size
+  Counter http_header_count_refusals;  // 431: more than max_header_count fields
+  Counter http_body_size_refusals;     // 413: body over max_body_size
+  Counter http_request_timeouts;       // request (or keep-alive idle) over request_timeout
   core::LatencyHistogram delivery_latency;
 };
 

@@ -61,10 +61,19 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "presence",
                           "allow_client_publish",
                           "heartbeat_interval",
+                          "api_listen",
+                          "max_connections",
+                          "max_connections_per_ip",
+                          "handshake_rate_per_ip",
+                          "handshake_burst_per_ip",
+                          "max_header_size",
+                          "max_header_count",
+                          "trusted_proxy_header",
+                          "trusted_proxies",
                           "web_root"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 30u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 39u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
