@@ -557,6 +557,17 @@ def test_api_listen_serves_api_and_metrics_only_there(server_factory):
     close_normally(u.sock)
 
 
+def test_api_listen_moves_the_dashboard_but_not_the_demo(server_factory):
+    srv = server_factory(args=["--api-listen", "127.0.0.1:0"])
+    internal = api_port(srv)
+    for path in ("/admin", "/admin/", "/admin/admin.js"):
+        assert get(srv.port, path)[0] == 404, path
+    status, headers, body = get(internal, "/admin/")
+    assert status == 200 and "dashboard" in body, (status, body[:200])
+    status, _, body = get(srv.port, "/")
+    assert status == 200 and "<html" in body.lower(), (status, body[:200])
+
+
 def test_without_api_listen_everything_is_public(server_factory):
     srv = server_factory()
     assert get(srv.port, "/api/info")[0] == 200
