@@ -1,9 +1,9 @@
 #include "web/static_files.hpp"
 
 #include <array>
-#include <cstdint>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <iterator>

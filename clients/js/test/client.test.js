@@ -41,6 +41,27 @@ describe('pure helpers', () => {
     assert.equal(backoffDelay(50, 250, 10000, () => 0.999), 9990);
   });
 
+  test('a subscription drops messages at or below its last offset; a new epoch restarts', () => {
+    const c = new WshubClient('ws://127.0.0.1:1/ws');
+    const got = [];
+    const sub = c.subscribe('chat:dedupe', (m) => got.push([m.offset, m.epoch, m.recovered]));
+    const deliver = (offset, epoch, recovered = false) => sub._deliver({ offset, epoch, data: offset }, recovered);
+    assert.equal(deliver(1, 'e1'), true);
+    assert.equal(deliver(2, 'e1', true), true);
+    assert.equal(deliver(2, 'e1'), false);
+    assert.equal(deliver(1, 'e1'), false);
+    assert.equal(deliver(3, 'e1'), true);
+    assert.equal(deliver(1, 'e2'), true);
+    assert.deepEqual(got, [
+      [1, 'e1', false],
+      [2, 'e1', true],
+      [3, 'e1', false],
+      [1, 'e2', false],
+    ]);
+    assert.deepEqual([sub.epoch, sub.offset], ['e2', 1]);
+    c.close();
+  });
+
   test('tokenExpiry reads exp from a JWT payload', () => {
     const payload = Buffer.from(JSON.stringify({ sub: '42', exp: 1900000000 })).toString('base64url');
     assert.equal(tokenExpiry(`e30.${payload}.sig`), 1900000000);
