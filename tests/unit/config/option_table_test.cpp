@@ -39,6 +39,11 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "api_key",
                           "jwt_secret",
                           "jwt_public_key",
+                          "jwt_jwks_file",
+                          "jwt_algorithms",
+                          "jwt_issuer",
+                          "jwt_audience",
+                          "jwt_leeway",
                           "allowed_origins",
                           "allow_anonymous",
                           "ping_interval",
@@ -60,10 +65,14 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "history_ttl",
                           "presence",
                           "allow_client_publish",
+                          "allow_subscribe",
+                          "allow_anonymous_subscribe",
+                          "allow_client_history",
+                          "allow_client_presence",
                           "heartbeat_interval"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 29u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 38u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
