@@ -85,11 +85,12 @@ int run_server(const config::Config& cfg) {
     spdlog::error("broker \"{}\" is not supported by this build: use memory or redis://HOST:PORT[/DB]", cfg.broker);
     return 2;
   }
-  if (!cfg.jwt_secret.empty() || !cfg.jwt_public_key.empty()) {
-    // Refusing every client would look like bad tokens; say plainly instead.
-    spdlog::error("JWT verification (jwt_secret, jwt_public_key) is not supported by this build yet");
+  auto authenticator_made = auth::make_authenticator(cfg);
+  if (!authenticator_made) {
+    spdlog::error("{}", authenticator_made.error());
     return 2;
   }
+  const std::unique_ptr<auth::Authenticator> authenticator = std::move(*authenticator_made);
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
 
@@ -117,7 +118,7 @@ int run_server(const config::Config& cfg) {
   hub::ClientDirectory directory(shards);
   hub::Readiness readiness(broker);
   hub::HubContext hub{cfg, instance_id, shards, router, directory, readiness, broker};
-  const auto authenticator = auth::make_authenticator(cfg);
+  hub.authenticator = authenticator.get();
   const auth::OriginPolicy origins(cfg.allowed_origins);
 
   asio::io_context control{1};
@@ -148,8 +149,8 @@ int run_server(const config::Config& cfg) {
     if (!origins.allows(origin)) return {refusal(403, "origin not allowed"), {}};
     auto identity = authenticator->authenticate({req.target(), req[http::field::authorization]});
     if (!identity) return {refusal(identity.error().status, identity.error().message), {}};
-    return {std::nullopt, [&hub, user = std::move(identity->user)](std::shared_ptr<net::WebSocketSession> ws) {
-              auto session = std::make_shared<hub::ClientSession>(hub, *hub::Shard::current(), std::move(ws), user);
+    return {std::nullopt, [&hub, id = std::move(*identity)](std::shared_ptr<net::WebSocketSession> ws) {
+              auto session = std::make_shared<hub::ClientSession>(hub, *hub::Shard::current(), std::move(ws), id);
               session->start();
             }};
   };
