@@ -16,7 +16,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build-fuzz"
-targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire)
+targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_jwt)
 
 CXX="${CXX:-clang++}" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWSHUB_BUILD_FUZZ=ON -DWSHUB_BUILD_TESTS=OFF >/dev/null
