@@ -207,6 +207,11 @@ def test_good_hs256_token_in_query_or_header(hs_server):
             finally:
                 await c.close()
     arun(main())
+    # Key-location headers are ignored: only configured keys count.
+    assert_upgrades(hs_server.port, "/ws?token=" + hs(claims(), headers={"jku": "https://evil.example/jwks",
+                                                                       "x5u": "https://evil.example/x"}))
+    assert_refused(hs_server.port, 401, "/ws?token=" + hs(claims(), key="attacker-key-0123456789abcdef",
+                                                          headers={"jku": "https://evil.example/jwks"}))
 
 
 def test_rs256_public_key_and_confusion(server_factory, keys):
