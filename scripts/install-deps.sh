@@ -24,6 +24,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev redis-server python3 python3-pytest python3-websockets
+  python3-jwt python3-cryptography
   curl procps
 )
 

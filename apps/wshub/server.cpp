@@ -165,11 +165,12 @@ int run_server(const config::Config& cfg) {
     spdlog::error("broker \"{}\" is not supported by this build: use memory or redis://HOST:PORT[/DB]", cfg.broker);
     return 2;
   }
-  if (!cfg.jwt_secret.empty() || !cfg.jwt_public_key.empty()) {
-    // Refusing every client would look like bad tokens; say plainly instead.
-    spdlog::error("JWT verification (jwt_secret, jwt_public_key) is not supported by this build yet");
+  auto authenticator_made = auth::make_authenticator(cfg);
+  if (!authenticator_made) {
+    spdlog::error("{}", authenticator_made.error());
     return 2;
   }
+  const std::unique_ptr<auth::Authenticator> authenticator = std::move(*authenticator_made);
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
 
@@ -213,7 +214,7 @@ int run_server(const config::Config& cfg) {
   hub::ClientDirectory directory(shards);
   hub::Readiness readiness(broker);
   hub::HubContext hub{cfg, instance_id, shards, router, directory, readiness, broker};
-  const auto authenticator = auth::make_authenticator(cfg);
+  hub.authenticator = authenticator.get();
   const auth::OriginPolicy origins(cfg.allowed_origins);
 
   asio::io_context control{1};
@@ -283,8 +284,8 @@ int run_server(const config::Config& cfg) {
     auto identity = authenticator->authenticate({req.target(), req[http::field::authorization]});
     if (!identity) return {refusal(identity.error().status, identity.error().message), {}};
     return {std::nullopt,
-            [&hub, user = std::move(identity->user), ticket](std::shared_ptr<net::WebSocketSession> ws) {
-              auto session = std::make_shared<hub::ClientSession>(hub, *hub::Shard::current(), std::move(ws), user);
+            [&hub, id = std::move(*identity), ticket](std::shared_ptr<net::WebSocketSession> ws) {
+              auto session = std::make_shared<hub::ClientSession>(hub, *hub::Shard::current(), std::move(ws), id);
               session->hold_admission(std::move(*ticket));
               session->start();
             }};

@@ -26,6 +26,11 @@ struct NamespaceOptions {
   std::chrono::seconds history_ttl{300};  // age limit of kept messages
   bool presence = true;
   bool allow_client_publish = false;  // --dev allows client publish everywhere
+  // Channel permissions (auth/channel_policy.hpp); --dev opens everything.
+  bool allow_subscribe = false;            // clients with a user id may subscribe to every channel
+  bool allow_anonymous_subscribe = false;  // clients without a user id may subscribe too
+  bool allow_client_history = true;        // clients allowed to subscribe may use the history op
+  bool allow_client_presence = true;       // ... and the presence op
 
   bool operator==(const NamespaceOptions&) const = default;
 };
@@ -44,6 +49,11 @@ struct Config {
   std::string api_key;                       // empty: the server API is disabled (unless dev)
   std::string jwt_secret;                    // shared secret for HMAC-signed (HS256) tokens
   std::string jwt_public_key;                // PEM public key file, for asymmetrically signed tokens
+  std::string jwt_jwks_file;                 // JWKS file: several keys, chosen by the token's kid
+  std::vector<std::string> jwt_algorithms{"HS256", "RS256", "ES256"};  // accepted token algorithms
+  std::string jwt_issuer;                    // required `iss` claim; empty: not checked
+  std::string jwt_audience;                  // required entry of the `aud` claim; empty: not checked
+  std::chrono::seconds jwt_leeway{30};       // clock skew tolerated on exp and nbf
   std::vector<std::string> allowed_origins;  // comma-separated in flags/env; TOML array in the file
   bool allow_anonymous = false;
   std::chrono::seconds ping_interval{25};

@@ -34,6 +34,17 @@ const Option* find_key(std::string_view key) noexcept {
   return nullptr;
 }
 
+// "history_size, history_ttl, ...": the keys a [namespaces.NAME] table takes.
+std::string namespace_keys() {
+  std::string out;
+  for (const auto& option : options()) {
+    if (!option.namespace_option) continue;
+    if (!out.empty()) out += ", ";
+    out += option.key;
+  }
+  return out;
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -191,8 +202,7 @@ core::Expected<void, std::string> read_namespaces(const toml::node& node, const 
       const Option* option = find_key(option_key.str());
       if (!option || !option->namespace_option) {
         return core::unexpected(location(origin, option_key.source()) + ": unknown key " + quoted(full_key) +
-                                suggestion(option_key.str(), true) +
-                                "; a namespace takes history_size, history_ttl, presence, allow_client_publish");
+                                suggestion(option_key.str(), true) + "; a namespace takes " + namespace_keys());
       }
       auto text = value_text(value, option->kind);
       if (!text) return core::unexpected(location(origin, value.source()) + ": " + full_key + ": " + text.error());

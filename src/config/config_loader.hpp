@@ -7,7 +7,9 @@
 // process state (apps/wshub/cli.cpp does the reading).
 //
 // The TOML document holds any option key at top level, plus [namespaces.NAME]
-// tables with history_size, history_ttl, presence and allow_client_publish. A
+// tables with the namespace options (history_size, history_ttl, presence, and
+// the permissions allow_client_publish, allow_subscribe, ...; see
+// option_table.cpp). A
 // namespace takes the keys it does not set from the top-level values after
 // every layer has been applied, so `WSHUB_HISTORY_SIZE=10` changes every
 // namespace that does not set its own history_size, and the order of keys in

@@ -107,6 +107,32 @@ Access<Config> origins_field(std::vector<std::string> Config::*field) {
           }};
 }
 
+Access<Config> algorithms_field(std::vector<std::string> Config::*field) {
+  return {[field](Config& c, std::string_view text) -> SetResult {
+            auto entries = split_list(text);
+            if (entries.empty()) return core::unexpected(std::string("at least one algorithm is needed"));
+            for (auto& entry : entries) {
+              static constexpr std::string_view k_known[] = {"HS256", "HS384", "HS512", "RS256", "RS384",
+                                                             "RS512", "ES256", "ES384", "ES512"};
+              if (std::find(std::begin(k_known), std::end(k_known), entry) == std::end(k_known)) {
+                return core::unexpected("expected algorithms among HS256, HS384, HS512, RS256, RS384, RS512, "
+                                        "ES256, ES384, ES512 (\"none\" is never accepted), got " +
+                                        quoted(entry));
+              }
+            }
+            c.*field = std::move(entries);
+            return {};
+          },
+          [field](const Config& c) {
+            std::string out;
+            for (const auto& entry : c.*field) {
+              if (!out.empty()) out += ',';
+              out += entry;
+            }
+            return out;
+          }};
+}
+
 core::Expected<std::string, std::string> check_listen(std::string_view text) {
   auto address = parse_listen_address(text);
   if (!address) return core::unexpected(std::move(address.error()));
@@ -276,12 +302,31 @@ std::vector<Option> build_options() {
                            true},
                           text_field<C>(&C::api_key)));
   t.push_back(make_option(
-      {"jwt_secret", K::text, "SECRET", "Shared secret that verifies HMAC-signed (HS256) client JWTs.", true},
+      {"jwt_secret", K::text, "SECRET", "Shared secret that verifies HMAC-signed (HS256) client JWTs (connection and subscription tokens).", true},
       text_field<C>(&C::jwt_secret)));
   t.push_back(make_option({"jwt_public_key", K::text, "FILE",
-                           "PEM file with the public key that verifies client JWTs signed with its private key. "
-                           "Use either this or jwt_secret."},
+                           "PEM file with the RSA or EC public key that verifies client JWTs signed with its "
+                           "private key. Use either this or jwt_secret."},
                           text_field<C>(&C::jwt_public_key)));
+  t.push_back(make_option({"jwt_jwks_file", K::text, "FILE",
+                           "JWKS file (JSON {\"keys\": [...]}) with RSA, EC (P-256/384/521) or oct keys; tokens "
+                           "choose one by their kid, so keys can be rotated. May be combined with the two above."},
+                          text_field<C>(&C::jwt_jwks_file)));
+  t.push_back(make_option({"jwt_algorithms", K::list, "ALGS",
+                           "Token algorithms accepted, comma-separated: HS256/384/512 (with jwt_secret or oct "
+                           "keys), RS256/384/512 (RSA keys), ES256/384/512 (EC keys of the matching curve). Each "
+                           "key accepts only those of its own type."},
+                          algorithms_field(&C::jwt_algorithms)));
+  t.push_back(make_option({"jwt_issuer", K::text, "ISSUER",
+                           "When set, tokens must carry this iss claim. Empty: iss is not checked."},
+                          text_field<C>(&C::jwt_issuer)));
+  t.push_back(make_option({"jwt_audience", K::text, "AUDIENCE",
+                           "When set, the token's aud claim (a string or a list) must contain it. Empty: aud is "
+                           "not checked."},
+                          text_field<C>(&C::jwt_audience)));
+  t.push_back(make_option({"jwt_leeway", K::seconds, "SECONDS",
+                           "Clock skew tolerated when checking a token's exp and nbf, in seconds."},
+                          seconds_field<C>(&C::jwt_leeway, 0)));
   t.push_back(make_option({"allowed_origins", K::list, "ORIGINS",
                            "Origins browsers may connect from, comma-separated (a TOML array in the file), "
                            "e.g. https://app.example,http://localhost:3000; matched exactly, ignoring case. "
@@ -391,6 +436,23 @@ std::vector<Option> build_options() {
                                      "Let clients publish (always allowed with --dev), in every "
                                      "namespace that does not set its own."},
                                     bool_field<N>(&N::allow_client_publish)));
+  t.push_back(make_namespace_option({"allow_subscribe", K::boolean, "BOOL",
+                                     "Let every client with a user id subscribe (otherwise only channels in "
+                                     "its token's channels claim, its own #user channels, or with a "
+                                     "subscription token), in every namespace that does not set its own."},
+                                    bool_field<N>(&N::allow_subscribe)));
+  t.push_back(make_namespace_option({"allow_anonymous_subscribe", K::boolean, "BOOL",
+                                     "Let clients without a user id subscribe, in every namespace that does "
+                                     "not set its own."},
+                                    bool_field<N>(&N::allow_anonymous_subscribe)));
+  t.push_back(make_namespace_option({"allow_client_history", K::boolean, "BOOL",
+                                     "Let clients that may subscribe to a channel read its history with the "
+                                     "history op, in every namespace that does not set its own."},
+                                    bool_field<N>(&N::allow_client_history)));
+  t.push_back(make_namespace_option({"allow_client_presence", K::boolean, "BOOL",
+                                     "Let clients that may subscribe to a channel read its presence, in every "
+                                     "namespace that does not set its own."},
+                                    bool_field<N>(&N::allow_client_presence)));
   return t;
 }
 

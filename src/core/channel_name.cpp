@@ -19,10 +19,15 @@ constexpr auto k_allowed = make_allowed();
 
 bool is_valid_channel_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > k_max_channel_name) return false;
+  bool hash_seen = false;
   for (char c : name) {
+    if (c == '#' && !hash_seen) {
+      hash_seen = true;
+      continue;
+    }
     if (!k_allowed[static_cast<unsigned char>(c)]) return false;
   }
-  return true;
+  return !hash_seen || (name.front() != '#' && name.back() != '#');
 }
 
 std::string_view channel_namespace(std::string_view name) noexcept {

@@ -1,7 +1,9 @@
 // Channel names and namespaces (PROTOCOL.md section 3).
 //
-// A channel name is 1 to 255 bytes of [A-Za-z0-9_:.@=/-]; the part before the
-// first ':' is its namespace, "" (the default namespace) when there is none.
+// A channel name is 1 to 255 bytes of [A-Za-z0-9_:.@=/-], plus at most one
+// '#' that is neither the first nor the last byte: `chat:inbox#42` is a
+// user-limited channel of user "42" (auth/channel_policy.hpp). The part before
+// the first ':' is its namespace, "" (the default namespace) when there is none.
 // Thread-safety: pure functions.
 #pragma once
 

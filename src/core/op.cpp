@@ -50,7 +50,7 @@ Expected<Op, OpError> decode_op(const JsonFields& f) {
   if (needs_channel(op.kind)) {
     if (!f.channel) return fail("missing \"channel\"");
     if (!is_valid_channel_name(*f.channel)) {
-      return fail("invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-]");
+      return fail("invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-] and at most one inner '#'");
     }
     op.channel = *f.channel;
   }
@@ -62,6 +62,7 @@ Expected<Op, OpError> decode_op(const JsonFields& f) {
     if (!f.token) return fail("missing \"token\"");
     op.token = *f.token;
   }
+  if (op.kind == OpKind::subscribe && f.token) op.token = *f.token;  // a subscription token
   if (op.kind == OpKind::subscribe || op.kind == OpKind::history) op.since = f.since;
   if (op.kind == OpKind::history && f.limit) {
     if (*f.limit < 0) return fail("\"limit\" must be >= 0");

@@ -24,7 +24,7 @@ struct Op {
   std::int64_t id = 0;
   std::string_view channel;  // valid channel name for channel ops
   std::string_view data;     // raw JSON (publish)
-  std::string_view token;    // refresh
+  std::string_view token;    // refresh; subscribe (optional subscription token)
   std::optional<StreamPosition> since;
   std::int64_t limit = k_default_history_limit;  // history, >= 0
 };

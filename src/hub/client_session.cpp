@@ -29,12 +29,16 @@ core::JsonFieldDecoder& thread_decoder() {
 }  // namespace
 
 ClientSession::ClientSession(HubContext& hub, Shard& shard, std::shared_ptr<net::WebSocketSession> transport,
-                             std::string user)
+                             auth::Identity identity)
     : hub_(hub),
       shard_(shard),
       transport_(std::move(transport)),
       client_(shard.next_client_id()),
-      user_(std::move(user)),
+      user_(std::move(identity.user)),
+      expires_at_(identity.expires_at),
+      channels_claim_(std::move(identity.channels)),
+      policy_(hub.config.dev),
+      expiry_timer_(shard.executor()),
       op_bucket_(hub.config.client_op_rate, static_cast<double>(hub.config.client_op_burst)) {}
 
 void ClientSession::start() {
@@ -46,6 +50,7 @@ void ClientSession::start() {
   if (hub_.observer != nullptr) hub_.observer->connected(client_, user_);
   transport_->send(core::make_frame(core::make_welcome(
       {client_, hub_.instance_id, user_, static_cast<std::int64_t>(hub_.config.ping_interval.count())})));
+  arm_expiry();
   // Upgraded while the drain was starting: it would miss the drain's 1001.
   if (hub_.readiness.draining()) transport_->close(1001, "server shutting down", true);
 }
@@ -120,8 +125,7 @@ void ClientSession::handle(const core::Op& op) {
     case core::OpKind::history: return op_history(op);
     case core::OpKind::presence: return op_presence(op);
     case core::OpKind::ping: return reply(core::ReplyWriter(op.id).finish());
-    case core::OpKind::refresh:
-      return reply_error(op.id, 400, "refresh: this server does not use connection tokens");
+    case core::OpKind::refresh: return op_refresh(op);
   }
 }
 
@@ -140,6 +144,7 @@ void ClientSession::op_subscribe(const core::Op& op) {
                        "channel limit reached: at most " + std::to_string(hub_.config.max_channels_per_connection) +
                            " subscriptions per connection");
   }
+  if (!may_subscribe(op)) return;
   std::string channel(op.channel);
   subscriptions_.push_back({channel, true});
   ++shard_.pending_joins[channel];
@@ -206,8 +211,8 @@ void ClientSession::op_unsubscribe(const core::Op& op) {
 
 void ClientSession::op_publish(const core::Op& op) {
   const auto& ns = hub_.router.namespace_of(op.channel);
-  if (!hub_.config.dev && !ns.allow_client_publish) {
-    return reply_error(op.id, 403, "permission denied: clients may not publish in this namespace");
+  if (auto allowed = policy_.can_publish(ns, op.channel, subject()); !allowed) {
+    return reply_error(op.id, 403, allowed.reason);
   }
   if (op.data.size() > hub_.config.max_publish_size) {
     return reply_error(op.id, 413, "data too large: at most " + std::to_string(hub_.config.max_publish_size) + " bytes");
@@ -231,6 +236,9 @@ void ClientSession::op_publish(const core::Op& op) {
 
 void ClientSession::op_history(const core::Op& op) {
   const auto& ns = hub_.router.namespace_of(op.channel);
+  if (auto allowed = policy_.can_read_history(ns, op.channel, subject(), subscribed(op.channel)); !allowed) {
+    return reply_error(op.id, 403, allowed.reason);
+  }
   if (ns.history_size == 0) return reply_error(op.id, 404, "this channel's namespace keeps no history");
   broker::HistoryQuery q{op.since, static_cast<std::size_t>(op.limit)};
   op_in_flight_ = true;
@@ -252,6 +260,9 @@ void ClientSession::op_history(const core::Op& op) {
 
 void ClientSession::op_presence(const core::Op& op) {
   const auto& ns = hub_.router.namespace_of(op.channel);
+  if (auto allowed = policy_.can_read_presence(ns, op.channel, subject(), subscribed(op.channel)); !allowed) {
+    return reply_error(op.id, 403, allowed.reason);
+  }
   if (!ns.presence) return reply_error(op.id, 404, "this channel's namespace keeps no presence");
   op_in_flight_ = true;
   hub_.directory.presence(std::string(op.channel), shard_.executor(),
@@ -259,6 +270,67 @@ void ClientSession::op_presence(const core::Op& op) {
                             self->reply(core::ReplyWriter(id).field_raw("clients", clients_json).finish());
                             self->op_done();
                           });
+}
+
+bool ClientSession::subscribed(std::string_view channel) {
+  auto sub = find_subscription(channel);
+  return sub != subscriptions_.end() && !sub->pending;
+}
+
+bool ClientSession::may_subscribe(const core::Op& op) {
+  bool granted = false;
+  // --dev lets everyone subscribe: a subscription token is not even read.
+  if (!op.token.empty() && !hub_.config.dev) {
+    if (hub_.authenticator == nullptr) {
+      reply_error(op.id, 403, "permission denied: this server does not use subscription tokens");
+      return false;
+    }
+    auto grant = hub_.authenticator->verify_subscription_token(op.token);
+    if (!grant) {
+      reply_error(op.id, 403, grant.error().message);
+      return false;
+    }
+    if (grant->client != client_ || grant->channel != op.channel) {
+      reply_error(op.id, 403, "permission denied: the subscription token is for another client or channel");
+      return false;
+    }
+    if (!grant->user.empty() && grant->user != user_) {
+      reply_error(op.id, 403, "permission denied: the subscription token is for another user");
+      return false;
+    }
+    granted = true;
+  }
+  auto allowed = policy_.can_subscribe(hub_.router.namespace_of(op.channel), op.channel, subject(), granted);
+  if (!allowed) reply_error(op.id, 403, allowed.reason);
+  return allowed.allowed;
+}
+
+void ClientSession::op_refresh(const core::Op& op) {
+  if (hub_.authenticator == nullptr) {
+    return reply_error(op.id, 400, "refresh: this server does not use connection tokens");
+  }
+  auto identity = hub_.authenticator->verify_connection_token(op.token);
+  if (!identity) {
+    return reply_error(op.id, static_cast<int>(identity.error().status), "refresh: " + identity.error().message);
+  }
+  if (identity->user != user_) return reply_error(op.id, 403, "refresh: the token is for another user");
+  expires_at_ = identity->expires_at;
+  channels_claim_ = std::move(identity->channels);
+  arm_expiry();
+  reply(core::ReplyWriter(op.id).field_int("exp", expires_at_.value_or(0)).finish());
+}
+
+void ClientSession::arm_expiry() {
+  if (!expires_at_ || closed_) return;
+  const std::int64_t now = hub_.authenticator != nullptr ? hub_.authenticator->now() : auth::system_unix_seconds();
+  expiry_timer_.expires_after(std::chrono::seconds(std::max<std::int64_t>(0, *expires_at_ - now)));
+  expiry_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || self->closed_ || !self->expires_at_) return;
+    const std::int64_t at = self->hub_.authenticator != nullptr ? self->hub_.authenticator->now()
+                                                                : auth::system_unix_seconds();
+    if (at < *self->expires_at_) return;  // refreshed meanwhile: a later wait is armed
+    self->transport_->close(4001, "token expired", true);
+  });
 }
 
 void ClientSession::reply(std::string json) {
@@ -274,6 +346,7 @@ void ClientSession::reply_error(std::optional<std::int64_t> id, int code, std::s
 void ClientSession::on_closed() {
   auto self = shared_from_this();  // the shard's map may hold the last reference
   closed_ = true;
+  expiry_timer_.cancel();
   for (auto& sub : subscriptions_) {
     if (sub.pending) continue;  // released by on_joined
     shard_.subscribers.remove(sub.channel, this);

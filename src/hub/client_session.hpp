@@ -8,11 +8,14 @@
 // reach a session only by posting to its shard.
 #pragma once
 
+#include <boost/asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth/authenticator.hpp"
+#include "auth/channel_policy.hpp"
 #include "broker/broker.hpp"
 #include "core/connection_limiter.hpp"
 #include "core/json_fields.hpp"
@@ -29,7 +32,10 @@ class Shard;
 class ClientSession final : public net::WebSocketSession::Handler,
                             public std::enable_shared_from_this<ClientSession> {
  public:
-  ClientSession(HubContext& hub, Shard& shard, std::shared_ptr<net::WebSocketSession> transport, std::string user);
+  // `identity`: who the handshake authenticated; with a token's exp the
+  // connection is closed with 4001 at that time unless `refresh` extends it.
+  ClientSession(HubContext& hub, Shard& shard, std::shared_ptr<net::WebSocketSession> transport,
+                auth::Identity identity);
 
   // Registers with the shard and sends the welcome frame.
   void start();
@@ -71,6 +77,13 @@ class ClientSession final : public net::WebSocketSession::Handler,
   void op_publish(const core::Op& op);
   void op_history(const core::Op& op);
   void op_presence(const core::Op& op);
+  void op_refresh(const core::Op& op);
+  // Checks a subscribe's permission (and its subscription token); false after replying 403.
+  bool may_subscribe(const core::Op& op);
+  bool subscribed(std::string_view channel);
+  auth::Subject subject() const { return {user_, channels_claim_ ? &*channels_claim_ : nullptr}; }
+  // (Re)arms the close at the token's exp (expires_at_), if any.
+  void arm_expiry();
   void on_joined(std::int64_t id, const std::string& channel, bool with_since,
                  core::Expected<broker::RecoveryResult, broker::BrokerError> r);
   void release_channel(const std::string& channel);
@@ -83,6 +96,10 @@ class ClientSession final : public net::WebSocketSession::Handler,
   std::shared_ptr<net::WebSocketSession> transport_;
   std::string client_;
   std::string user_;
+  std::optional<std::int64_t> expires_at_;  // unix seconds: the connection token's exp
+  std::optional<std::vector<std::string>> channels_claim_;
+  auth::ChannelPolicy policy_;
+  boost::asio::steady_timer expiry_timer_;
   std::vector<Subscription> subscriptions_;
   core::TokenBucket op_bucket_;
   std::size_t consecutive_limited_ = 0;

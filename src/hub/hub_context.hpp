@@ -12,6 +12,10 @@ namespace wshub::broker {
 class Broker;
 }
 
+namespace wshub::auth {
+class Authenticator;
+}
+
 namespace wshub::hub {
 
 class ChannelRouter;
@@ -31,6 +35,10 @@ struct HubContext {
   // Told about every connection (the cluster registry); null on one instance.
   // REQUIRES: set before the listener starts, never changed afterwards.
   ConnectionObserver* observer = nullptr;
+  // Verifies tokens presented after the upgrade (refresh, subscription
+  // tokens); null: this server uses no tokens.
+  // REQUIRES: set before the listener starts, never changed afterwards.
+  const auth::Authenticator* authenticator = nullptr;
 };
 
 }  // namespace wshub::hub

@@ -16,7 +16,7 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build-fuzz"
-targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_api_bodies)
+targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_api_bodies fuzz_jwt)
 shift || true
 if [ "$#" -gt 0 ]; then targets=("$@"); fi
 

@@ -73,6 +73,11 @@ OPTIONS = {  # flag -> default that --help must show (None: no default to show)
     "--api-key": None,
     "--jwt-secret": None,
     "--jwt-public-key": None,
+    "--jwt-jwks-file": None,
+    "--jwt-algorithms": "HS256,RS256,ES256",
+    "--jwt-issuer": None,
+    "--jwt-audience": None,
+    "--jwt-leeway": "30",
     "--allowed-origins": None,
     "--ping-interval": "25",
     "--max-message-size": r"\d",
@@ -118,8 +123,9 @@ def test_serve_help_lists_every_option_with_default():
     ([], {"WSHUB_PING_INTERVAL": "abc"}, r"ping.interval"),
     (["--listen", "127.0.0.1:notaport"], {}, r"listen"),
     (["--no-such-option"], {}, r"no-such-option"),
-    # Not built yet: refused at start rather than silently refusing every client.
-    (["--jwt-secret", "s3cret"], {}, r"JWT"),
+    # Unusable token keys are refused at start rather than refusing every client.
+    (["--jwt-public-key", "/nonexistent/key.pem"], {}, r"jwt_public_key"),
+    (["--jwt-algorithms", "none"], {}, r"jwt.algorithms"),
     (["--broker", "redis+cluster://127.0.0.1:1"], {}, r"broker"),
     (["--broker", "redis://127.0.0.1:notaport"], {}, r"broker|port"),
 ])

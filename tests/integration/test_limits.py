@@ -1,4 +1,4 @@
-"""Abuse limits (docs/security-abuse-limits.md, HARDENING.md "Floods" and
+"""Abuse limits (docs/SECURITY.md "Abuse limits", HARDENING.md "Floods" and
 "Handshake"): connections in total and per client address, the handshake rate
 per address, the trusted proxy header, op rate and channel limits, message size
 without permessage-deflate, HTTP head limits, slowloris, and the internal API

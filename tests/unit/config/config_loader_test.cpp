@@ -261,7 +261,8 @@ TEST(ConfigLoader, TheFirstMistakeInTheFileIsReported) {
 TEST(ConfigLoader, UnknownNamespaceKeyNamesTheKeyAndLine) {
   EXPECT_EQ(load_error("[namespaces.chat]\nhistory_size = 1\nhistroy_ttl = 5\n"),
             "wshub.toml:3: unknown key \"namespaces.chat.histroy_ttl\" (did you mean \"history_ttl\"?); a "
-            "namespace takes history_size, history_ttl, presence, allow_client_publish");
+            "namespace takes history_size, history_ttl, presence, allow_client_publish, allow_subscribe, "
+            "allow_anonymous_subscribe, allow_client_history, allow_client_presence");
   // Top-level-only options are not namespace keys.
   EXPECT_CONTAINS(load_error("[namespaces.chat]\nping_interval = 5\n"),
                   "wshub.toml:2: unknown key \"namespaces.chat.ping_interval\"");

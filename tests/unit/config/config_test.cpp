@@ -33,7 +33,9 @@ TEST(Config, DescribeIsOneLineWithoutSecrets) {
   EXPECT_NE(line.find("listen=0.0.0.0:8000"), std::string::npos) << line;
   EXPECT_NE(line.find("ping_interval=25s"), std::string::npos) << line;
   EXPECT_NE(line.find("allowed_origins=[https://a.example,https://b.example]"), std::string::npos) << line;
-  EXPECT_NE(line.find("namespaces={chat: history_size=100 history_ttl=300s presence=true allow_client_publish=true}"),
+  EXPECT_NE(line.find("namespaces={chat: history_size=100 history_ttl=300s presence=true allow_client_publish=true "
+                      "allow_subscribe=false allow_anonymous_subscribe=false allow_client_history=true "
+                      "allow_client_presence=true}"),
             std::string::npos)
       << line;
 }

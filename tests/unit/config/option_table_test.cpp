@@ -39,6 +39,11 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "api_key",
                           "jwt_secret",
                           "jwt_public_key",
+                          "jwt_jwks_file",
+                          "jwt_algorithms",
+                          "jwt_issuer",
+                          "jwt_audience",
+                          "jwt_leeway",
                           "allowed_origins",
                           "allow_anonymous",
                           "ping_interval",
@@ -61,6 +66,10 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "presence",
                           "allow_client_publish",
                           "heartbeat_interval",
+                          "allow_subscribe",
+                          "allow_anonymous_subscribe",
+                          "allow_client_history",
+                          "allow_client_presence",
                           "api_listen",
                           "max_connections",
                           "max_connections_per_ip",
@@ -73,7 +82,7 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "web_root"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 39u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 48u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {

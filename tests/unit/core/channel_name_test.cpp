@@ -31,16 +31,23 @@ TEST(ChannelName, EveryOtherByteIsRefused) {
   for (int c = 0; c < 256; ++c) {
     const char ch = static_cast<char>(c);
     const std::string name = std::string("a") + ch + "b";
-    EXPECT_EQ(is_valid_channel_name(name), allowed.find(ch) != std::string::npos) << "byte " << c;
+    EXPECT_EQ(is_valid_channel_name(name), allowed.find(ch) != std::string::npos || ch == '#') << "byte " << c;
   }
 }
 
 TEST(ChannelName, PatternsAndUnicodeAreRefused) {
   for (const char* bad : {"*", "chat:*", "a?", "a b", " a", "a ", "caf\xc3\xa9", "\xf0\x9f\x98\x80", "a\tb", "a\\b",
-                          "a\"b", "a+b", "a%20b", "a#b", "a,b", "[a]", "a~b"}) {
+                          "a\"b", "a+b", "a%20b", "#a", "a#", "a#b#c", "a,b", "[a]", "a~b"}) {
     EXPECT_FALSE(is_valid_channel_name(bad)) << bad;
   }
   EXPECT_FALSE(is_valid_channel_name(std::string_view("a\0b", 3)));
+}
+
+TEST(ChannelName, OneInnerHashMarksAUserLimitedChannel) {
+  EXPECT_TRUE(is_valid_channel_name("chat:inbox#42"));
+  EXPECT_TRUE(is_valid_channel_name("a#b"));
+  EXPECT_EQ(channel_namespace("chat:inbox#42"), "chat");
+  for (const char* bad : {"#", "#a", "a#", "a##b", "a#b#c", "chat:#"}) EXPECT_FALSE(is_valid_channel_name(bad)) << bad;
 }
 
 TEST(ChannelName, Namespace) {
