@@ -4,11 +4,12 @@
 # corpus stays small. Fails on any crash, leak, timeout or sanitizer report;
 # the reproducer is left in build-fuzz/artifacts/<target>/.
 #
-# Usage: tests/fuzz/run.sh [SECONDS]
+# Usage: tests/fuzz/run.sh [SECONDS] [TARGET...]
 # Environment: CXX (default clang++), JOBS for ninja (default 2).
 set -euo pipefail
 
 seconds="${1:-30}"
+shift || true
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   echo "usage: $0 [SECONDS]" >&2
   exit 2
@@ -16,10 +17,11 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build-fuzz"
-targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire)
+targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_ws_frame_parser fuzz_ws_accept_read)
 
 CXX="${CXX:-clang++}" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWSHUB_BUILD_FUZZ=ON -DWSHUB_BUILD_TESTS=OFF >/dev/null
+if [ "$#" -gt 0 ]; then targets=("$@"); fi
 ninja -C "$build" -j "${JOBS:-2}" "${targets[@]}"
 
 status=0
