@@ -60,7 +60,9 @@ std::vector<Seen> parse(const std::string& bytes, std::size_t max = 1024, std::s
     for (;;) {
       auto ev = p.next();
       if (ev.kind == Kind::need_more) break;
-      if (ev.kind == Kind::text) EXPECT_GE(ev.capacity, ev.size + k_padding);
+      if (ev.kind == Kind::text) {
+        EXPECT_GE(ev.capacity, ev.size + k_padding);
+      }
       out.push_back({ev.kind, ev.code, std::string(ev.data == nullptr ? "" : std::string(ev.data, ev.size))});
       if (ev.kind == Kind::error) return out;
     }
