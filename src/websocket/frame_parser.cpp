@@ -59,7 +59,10 @@ std::span<char> FrameParser::prepare(std::size_t min_free) {
   const std::size_t want = std::max(min_free, frame_rest);
   const std::size_t needed = msg + raw + want;
   if (needed > cap_) {
-    reallocate(std::max(needed, k_initial_capacity));
+    // Grow with what has arrived (at most doubling), not with what a header
+    // declares: 14 bytes must not make us allocate max_message_size.
+    const std::size_t doubled = 2 * std::max(cap_, k_initial_capacity);
+    reallocate(std::max({msg + raw + min_free, std::min(needed, doubled), k_initial_capacity}));
   } else if (cap_ > k_initial_capacity && needed <= k_initial_capacity) {
     reallocate(k_initial_capacity);  // a big message is done: give the memory back
   } else if (cap_ - end_ < want) {

@@ -19,8 +19,9 @@
 // decided from the header, before any of the payload is buffered).
 // Control frames may come between the fragments of a message.
 //
-// Memory: the buffer starts empty, grows to what the frame being read needs
-// (bounded by max_message_size plus a header), shrinks back to
+// Memory: the buffer starts empty, grows towards what the frame being read
+// needs (bounded by max_message_size plus a header) by at most doubling per
+// read, so a declared length costs nothing until its bytes arrive; shrinks to
 // k_initial_capacity once a big message has been handed out, and
 // release_if_idle() frees it entirely when nothing is buffered.
 //
@@ -63,7 +64,8 @@ class FrameParser {
   FrameParser& operator=(const FrameParser&) = delete;
 
   // Writable space for at least `min_free` new bytes (more when the frame
-  // being read needs it). Invalidates the data of events returned before.
+  // being read needs it and the buffer is large enough or may double).
+  // Invalidates the data of events returned before.
   std::span<char> prepare(std::size_t min_free);
   // REQUIRES: n <= the size of the span prepare() returned last.
   void commit(std::size_t n) noexcept { end_ += n; }
