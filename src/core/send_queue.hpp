@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "core/publication.hpp"
@@ -48,6 +49,23 @@ class SendQueue {
     bytes_ -= taken;
     if (head_ == items_.size()) reset_storage();
     return taken;
+  }
+
+  // The same into a fixed array: moves at most out.size() frames into the
+  // front of `out`. Returns how many frames; `released` gets the bytes.
+  std::size_t take_batch(std::span<SharedFrame> out, std::size_t max_batch_bytes, std::size_t& released) {
+    std::size_t taken = 0;
+    std::size_t count = 0;
+    while (head_ < items_.size() && count < out.size()) {
+      const std::size_t n = items_[head_]->bytes.size() + 1;
+      if (taken > 0 && taken + n > max_batch_bytes) break;
+      taken += n;
+      out[count++] = std::move(items_[head_++]);
+    }
+    bytes_ -= taken;
+    if (head_ == items_.size()) reset_storage();
+    released = taken;
+    return count;
   }
 
   // Drops everything queued; returns the bytes released.

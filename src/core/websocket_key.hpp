@@ -1,6 +1,6 @@
 // RFC 6455 section 4.2.1: Sec-WebSocket-Key is the base64 encoding of 16
-// bytes, i.e. 22 base64 characters and "==". Beast checks only that it is
-// there, so the transport checks its form before upgrading.
+// bytes, i.e. 22 base64 characters and "==". websocket::check_upgrade uses
+// this to refuse a malformed key with 400 before upgrading.
 // Thread-safety: pure function.
 #pragma once
 

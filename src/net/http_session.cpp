@@ -8,7 +8,7 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "core/envelopes.hpp"
-#include "core/websocket_key.hpp"
+#include "websocket/handshake.hpp"
 
 namespace wshub::net {
 
@@ -129,8 +129,16 @@ void HttpSession::do_linger() {
 }
 
 void HttpSession::upgrade(Request&& req) {
-  if (!core::is_valid_websocket_key(req[http::field::sec_websocket_key])) {
-    respond(make_response(400, core::make_api_error(400, "malformed Sec-WebSocket-Key"), 11, false));
+  // RFC 6455 4.2: our own checks and 101; never an extension or subprotocol.
+  const auto check = websocket::check_upgrade(req[http::field::sec_websocket_version],
+                                               req[http::field::sec_websocket_key]);
+  if (check.status != 0) {
+    auto res = make_response(check.status, core::make_api_error(check.status, check.message), 11, false);
+    if (check.status == 426) {
+      res.set(http::field::sec_websocket_version, "13");
+      res.set(http::field::upgrade, "websocket");
+    }
+    respond(std::move(res));
     return;
   }
   UpgradeVerdict verdict = routes_.on_upgrade(req, peer_);
@@ -139,8 +147,14 @@ void HttpSession::upgrade(Request&& req) {
     respond(std::move(*verdict.refusal));
     return;
   }
-  auto ws = std::make_shared<WebSocketSession>(std::move(stream_), routes_.websocket, routes_.stats_for_this_shard());
-  ws->accept(std::move(req), std::move(verdict.on_open));
+  stream_.expires_never();
+  auto ws = std::make_shared<WebSocketSession>(stream_.release_socket(), routes_.websocket,
+                                               routes_.stats_for_this_shard());
+  // Frames the client sent right behind its request may already be in our buffer.
+  const auto early = buffer_.data();
+  ws->accept(websocket::make_accept_response(req[http::field::sec_websocket_key]),
+             std::string_view(static_cast<const char*>(early.data()), early.size()), verdict.on_open);
+  buffer_.consume(buffer_.size());
 }
 
 void HttpSession::close() {

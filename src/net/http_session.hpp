@@ -3,7 +3,10 @@
 // Reads requests (bounded header and body size, a deadline per request so a
 // slow or idle client cannot hold the socket), hands WebSocket upgrades to
 // HttpRoutes::on_upgrade and everything else to HttpRoutes::on_request, and
-// writes responses one at a time (keep-alive honoured).
+// writes responses one at a time (keep-alive honoured). An upgrade is checked
+// and answered here (websocket::check_upgrade: 426 or 400; the 101 goes out
+// as the new WebSocketSession's first write, with the socket and any bytes
+// already read behind the request).
 // Thread-safety: lives on one shard executor; only the Responder it hands out
 // may be called from other threads (it posts back).
 #pragma once

@@ -1,17 +1,19 @@
 #include "net/websocket_session.hpp"
 
+#include <array>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket/error.hpp>
+#include <boost/asio/write.hpp>
+#include <vector>
 
 #include "core/json_fields.hpp"
+#include "websocket/close_code.hpp"
+#include "websocket/frame_header.hpp"
 
 namespace wshub::net {
 
-namespace beast = boost::beast;
-namespace websocket = beast::websocket;
-namespace http = beast::http;
 namespace asio = boost::asio;
+using boost::system::error_code;
+using websocket::Opcode;
 
 namespace {
 
@@ -19,76 +21,194 @@ std::int64_t steady_ns(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
-constexpr std::size_t k_keep_read_capacity = 16 * 1024;
+constexpr std::size_t k_min_read = 512;
+constexpr int k_max_reads_per_turn = 16;          // then yield to other connections
+constexpr std::size_t k_max_pending_control = 1024;  // pongs beyond this are dropped (ping floods)
+// [control][header] + frames and the separators between them.
+constexpr std::size_t k_max_buffers = 2 + 2 * WebSocketSession::k_max_batch_frames;
+constexpr char k_separator = '\n';
+
+void append_frame(std::string& out, Opcode op, const char* data, std::size_t len) {
+  std::uint8_t header[websocket::k_max_server_header];
+  const std::size_t h = websocket::encode_frame_header(header, op, true, len);
+  out.append(reinterpret_cast<const char*>(header), h);
+  out.append(data, len);
+}
 
 }  // namespace
 
-WebSocketSession::WebSocketSession(beast::tcp_stream&& stream, const WebSocketLimits& limits, TransportStats& stats)
-    : ws_(std::move(stream)), limits_(limits), stats_(stats), queue_(limits.send_queue_bytes) {}
+struct WebSocketSession::PendingWrite {
+  std::string control;
+  std::array<std::uint8_t, websocket::k_max_server_header> header{};
+  std::vector<core::SharedFrame> frames;
+  std::vector<asio::const_buffer> buffers;
+  std::size_t total = 0;  // bytes of the whole write
+};
+
+struct WebSocketSession::Closing {
+  explicit Closing(const asio::any_io_executor& ex) : deadline(ex) {}
+  asio::steady_timer deadline;
+  std::string frame;  // the encoded close frame, sent once the queue is done
+};
+
+WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, const WebSocketLimits& limits,
+                                   TransportStats& stats)
+    : socket_(std::move(socket)),
+      close_timeout_(limits.close_timeout),
+      stats_(stats),
+      parser_(limits.max_message_size, core::k_json_padding),
+      queue_(limits.send_queue_bytes) {}
 
 WebSocketSession::~WebSocketSession() { stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.bytes())); }
 
-void WebSocketSession::accept(http::request<http::string_body> req, OpenHandler on_open) {
-  beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
-  websocket::stream_base::timeout timeouts{};
-  timeouts.handshake_timeout = limits_.handshake_timeout;
-  timeouts.idle_timeout = websocket::stream_base::none();  // keepalive is ours (close 4003)
-  timeouts.keep_alive_pings = false;
-  ws_.set_option(timeouts);
-  ws_.read_message_max(limits_.max_message_size);
-  ws_.auto_fragment(false);
-  ws_.text(true);
-  ws_.control_callback([this](websocket::frame_type, beast::string_view) { last_rx_ = Clock::now(); });
-  ws_.async_accept(req, [self = shared_from_this(), on_open = std::move(on_open)](beast::error_code ec) {
-    if (ec) {
-      self->state_ = State::closed;
-      return;
-    }
-    self->state_ = State::open;
-    self->last_rx_ = self->last_ping_ = Clock::now();
-    on_open(self);
-    self->do_read();
-  });
-}
-
-void WebSocketSession::do_read() {
-  ws_.async_read(read_buffer_,
-                 [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
-}
-
-void WebSocketSession::on_read(beast::error_code ec, std::size_t n) {
+void WebSocketSession::accept(std::string response, std::string_view early_bytes, const OpenHandler& on_open) {
+  error_code ec;
+  socket_.non_blocking(true, ec);
   if (ec) {
     finish();
     return;
   }
-  last_rx_ = Clock::now();
-  stats_.frames_in.add();
-  stats_.bytes_in.add(static_cast<std::int64_t>(n));
-  if (state_ == State::open) {
-    if (!ws_.got_text()) {
-      close(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "binary frames are not supported", false);
-    } else if (handler_ != nullptr) {
-      const std::size_t len = read_buffer_.size();
-      read_buffer_.prepare(core::k_json_padding);  // may move the data: take the pointer after
-      auto* text = static_cast<char*>(read_buffer_.data().data());
-      handler_->on_text(text, len, len + core::k_json_padding);
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  control_ = std::move(response);
+  if (!early_bytes.empty()) parser_.feed(early_bytes.data(), early_bytes.size());
+  state_ = State::open;
+  last_rx_ = last_ping_ = Clock::now();
+  on_open(shared_from_this());
+  schedule_flush();  // the 101 (and the welcome, when on_open queued it) in one write
+  pump();
+}
+
+// ---------------------------------------------------------------------------
+// Read side
+
+void WebSocketSession::pump() {
+  for (int reads = 0;; ++reads) {
+    if (!process_events()) return;
+    if (reads == k_max_reads_per_turn) {
+      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+      return;
+    }
+    auto space = parser_.prepare(k_min_read);
+    error_code ec;
+    const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      arm_read();
+      return;
+    }
+    if (ec) {  // end of stream or a socket error
+      finish();
+      return;
+    }
+    parser_.commit(n);
+    last_rx_ = Clock::now();
+    stats_.bytes_in.add(static_cast<std::int64_t>(n));
+    if (n < space.size()) {
+      // Drained: the socket reports readability again when more arrives.
+      if (process_events()) arm_read();
+      return;
     }
   }
-  read_buffer_.consume(read_buffer_.size());
-  if (read_buffer_.capacity() > k_keep_read_capacity) read_buffer_.shrink_to_fit();
-  if (read_paused_ && state_ == State::open) {
-    read_parked_ = true;
+}
+
+void WebSocketSession::arm_read() {
+  if (reading_ || state_ == State::closed) return;
+  parser_.release_if_idle();
+  reading_ = true;
+  socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+}
+
+void WebSocketSession::on_readable(error_code ec) {
+  reading_ = false;
+  if (state_ == State::closed) return;
+  if (ec) {
+    finish();
     return;
   }
-  do_read();
+  pump();
+}
+
+// Hands out what the parser has. False when reading must stop for now
+// (paused, or the session is gone).
+bool WebSocketSession::process_events() {
+  using Kind = websocket::FrameParser::EventKind;
+  for (;;) {
+    if (state_ == State::closed) return false;
+    if (read_paused_ && state_ == State::open) {
+      read_parked_ = true;
+      return false;
+    }
+    const auto ev = parser_.next();
+    switch (ev.kind) {
+      case Kind::need_more:
+        return true;
+      case Kind::text:
+        stats_.frames_in.add();
+        if (state_ == State::open && handler_ != nullptr) handler_->on_text(ev.data, ev.size, ev.capacity);
+        break;
+      case Kind::ping:
+        stats_.frames_in.add();
+        if (state_ == State::open && control_.size() < k_max_pending_control) {
+          queue_control(Opcode::pong, ev.data, ev.size);
+        }
+        break;
+      case Kind::pong:
+        stats_.frames_in.add();
+        break;
+      case Kind::close:
+        stats_.frames_in.add();
+        on_peer_close(ev.code);
+        break;
+      case Kind::error:
+        fail(ev.code);
+        return true;  // keep reading (and discarding) until the peer closes
+    }
+  }
 }
 
 void WebSocketSession::resume_reading() {
   read_paused_ = false;
   if (!read_parked_) return;
   read_parked_ = false;
-  if (state_ != State::closed) do_read();
+  // Posted: resume_reading may be called from inside the handler.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    if (self->state_ != State::closed && !self->reading_) self->pump();
+  });
 }
+
+void WebSocketSession::on_peer_close(std::uint16_t code) {
+  peer_closed_ = true;
+  if (state_ == State::open) {
+    // Echo the peer's code (an empty close is answered with an empty one).
+    start_closing(code, {});
+    stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.clear()));
+    schedule_flush();
+    return;
+  }
+  if (close_sent_ && !writing_) finish();  // our close went out earlier: the handshake is complete
+}
+
+void WebSocketSession::fail(std::uint16_t code) {
+  if (state_ != State::open) return;
+  std::string_view reason;
+  switch (code) {
+    case websocket::close_code::unsupported_data:
+      reason = "binary frames are not supported";
+      break;
+    case websocket::close_code::invalid_payload:
+      reason = "invalid UTF-8";
+      break;
+    case websocket::close_code::message_too_big:
+      reason = "message too big";
+      break;
+    default:
+      reason = "protocol error";
+  }
+  close(code, reason, false);
+}
+
+// ---------------------------------------------------------------------------
+// Write side
 
 bool WebSocketSession::send(core::SharedFrame frame) {
   if (state_ != State::open) return false;
@@ -103,85 +223,172 @@ bool WebSocketSession::send(core::SharedFrame frame) {
   return true;
 }
 
+void WebSocketSession::queue_control(Opcode op, const char* data, std::size_t len) {
+  append_frame(control_, op, data, len);
+  schedule_flush();
+}
+
 void WebSocketSession::schedule_flush() {
-  if (writing_ || flush_posted_) return;
+  if (writing_ || flush_posted_ || state_ == State::closed) return;
   // Deferred, so that everything queued by the current handler (a fan-out
   // batch, the replies to a multi-op frame) leaves in one write.
   flush_posted_ = true;
-  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
     self->do_write();
   });
 }
 
 void WebSocketSession::do_write() {
-  if (writing_ || state_ == State::closed) return;
-  if (queue_.empty()) {
-    maybe_send_close();
+  while (!writing_ && state_ != State::closed && !close_sent_) {
+    if (state_ == State::closing && queue_.empty()) {
+      control_ += closing_->frame;
+      close_sent_ = true;
+    }
+    std::array<core::SharedFrame, k_max_batch_frames> frames;
+    std::size_t count = 0;
+    std::size_t payload = 0;
+    if (!close_sent_ && !queue_.empty()) {
+      std::size_t released = 0;
+      count = queue_.take_batch(std::span<core::SharedFrame>(frames), k_max_batch_bytes, released);
+      stats_.queued_bytes.add(-static_cast<std::int64_t>(released));
+      payload = released - 1;  // each frame counted its separator; there is one fewer
+    }
+    if (control_.empty() && count == 0) return;
+
+    std::array<asio::const_buffer, k_max_buffers> buffers;
+    std::size_t nb = 0;
+    std::uint8_t header[websocket::k_max_server_header];
+    if (!control_.empty()) buffers[nb++] = asio::buffer(control_);
+    if (count > 0) {
+      const std::size_t h = websocket::encode_frame_header(header, Opcode::text, true, payload);
+      buffers[nb++] = asio::buffer(header, h);
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) buffers[nb++] = asio::buffer(&k_separator, 1);
+        buffers[nb++] = asio::buffer(frames[i]->bytes);
+      }
+    }
+    const std::size_t total = asio::buffer_size(std::span<const asio::const_buffer>(buffers.data(), nb));
+    error_code ec;
+    std::size_t n = socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), nb), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      ec = {};
+      n = 0;
+    }
+    if (ec) {
+      finish();
+      return;
+    }
+    if (n == total) {
+      control_.clear();
+      written(total, frames.data(), count);
+      if (close_sent_) after_close_written();
+      continue;  // more may be queued (over the batch limits)
+    }
+
+    // Partial: the rest goes asynchronously, from storage that outlives this call.
+    if (!pending_) pending_ = std::make_unique<PendingWrite>();
+    PendingWrite& w = *pending_;
+    w.control = std::move(control_);
+    control_.clear();
+    std::copy(header, header + websocket::k_max_server_header, w.header.begin());
+    w.frames.assign(std::make_move_iterator(frames.begin()), std::make_move_iterator(frames.begin() + count));
+    w.total = total;
+    w.buffers.clear();
+    if (!w.control.empty()) w.buffers.push_back(asio::buffer(w.control));
+    if (count > 0) {
+      w.buffers.push_back(asio::buffer(w.header.data(), buffers[w.control.empty() ? 0 : 1].size()));
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) w.buffers.push_back(asio::buffer(&k_separator, 1));
+        w.buffers.push_back(asio::buffer(w.frames[i]->bytes));
+      }
+    }
+    // Skip what the first attempt already sent.
+    std::size_t skip = n;
+    auto first = w.buffers.begin();
+    while (skip > 0 && skip >= first->size()) {
+      skip -= first->size();
+      ++first;
+    }
+    w.buffers.erase(w.buffers.begin(), first);
+    if (skip > 0) w.buffers.front() += skip;
+    writing_ = true;
+    asio::async_write(socket_, w.buffers,
+                      [self = shared_from_this()](error_code wec, std::size_t) { self->on_write(wec, 0); });
     return;
   }
-  batch_.clear();
-  const std::size_t released = queue_.take_batch(batch_, k_max_batch_bytes);
-  stats_.queued_bytes.add(-static_cast<std::int64_t>(released));
-  asio::const_buffer buffer;
-  if (batch_.size() == 1) {
-    buffer = asio::buffer(batch_.front()->bytes);
-  } else {
-    batch_bytes_.clear();
-    batch_bytes_.reserve(released);
-    for (const auto& f : batch_) {
-      if (!batch_bytes_.empty()) batch_bytes_.push_back('\n');
-      batch_bytes_ += f->bytes;
-    }
-    buffer = asio::buffer(batch_bytes_);
-  }
-  writing_ = true;
-  ws_.async_write(buffer, [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_write(ec, n); });
 }
 
-void WebSocketSession::on_write(beast::error_code ec, std::size_t n) {
+void WebSocketSession::on_write(error_code ec, std::size_t) {
   writing_ = false;
+  if (state_ == State::closed) return;
   if (ec) {
-    batch_.clear();
-    abort();
+    finish();
     return;
   }
-  const std::int64_t now = steady_ns(Clock::now());
-  for (const auto& f : batch_) {
-    if (f->created_ns != 0) stats_.delivery_latency.observe(now - f->created_ns);
+  PendingWrite& w = *pending_;
+  written(w.total, w.frames.data(), w.frames.size());
+  w.frames.clear();
+  w.frames.shrink_to_fit();
+  std::string().swap(w.control);
+  w.buffers.clear();
+  if (close_sent_) {
+    after_close_written();
+    return;
   }
-  stats_.messages_out.add(static_cast<std::int64_t>(batch_.size()));
-  stats_.frames_out.add();
-  stats_.bytes_out.add(static_cast<std::int64_t>(n));
-  batch_.clear();
-  if (batch_bytes_.capacity() > k_max_batch_bytes) std::string().swap(batch_bytes_);
   do_write();
 }
 
-void WebSocketSession::close(std::uint16_t code, std::string reason, bool flush) {
-  if (state_ != State::open) return;
-  state_ = State::closing;
-  close_code_ = code;
-  close_reason_ = std::move(reason);
-  if (!flush) stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.clear()));
-  close_deadline_ = std::make_unique<asio::steady_timer>(ws_.get_executor());
-  close_deadline_->expires_after(limits_.close_timeout);
-  close_deadline_->async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (!ec) self->abort();
-  });
-  if (!writing_) schedule_flush();  // do_write sends the close frame once the queue is empty
-  resume_reading();                  // the close handshake needs the read loop
+void WebSocketSession::written(std::size_t bytes, const core::SharedFrame* frames, std::size_t count) {
+  stats_.bytes_out.add(static_cast<std::int64_t>(bytes));
+  if (count == 0) return;
+  const std::int64_t now = steady_ns(Clock::now());
+  for (std::size_t i = 0; i < count; ++i) {
+    if (frames[i]->created_ns != 0) stats_.delivery_latency.observe(now - frames[i]->created_ns);
+  }
+  stats_.messages_out.add(static_cast<std::int64_t>(count));
+  stats_.frames_out.add();
 }
 
-void WebSocketSession::maybe_send_close() {
-  if (state_ != State::closing || close_sent_ || writing_) return;
-  close_sent_ = true;
-  websocket::close_reason cr(close_code_);
-  cr.reason = close_reason_;
-  ws_.async_close(cr, [self = shared_from_this()](beast::error_code ec) {
-    // The read loop sees the peer's close frame (or the error) and finishes.
-    if (ec) self->abort();
+void WebSocketSession::after_close_written() {
+  if (peer_closed_) {
+    finish();  // both close frames are out: the server closes TCP first (RFC 6455 7.1.1)
+    return;
+  }
+  // Nothing more from us; wait (reading) for the peer's close frame or EOF.
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+}
+
+// ---------------------------------------------------------------------------
+// Close
+
+void WebSocketSession::start_closing(std::uint16_t code, std::string_view reason) {
+  state_ = State::closing;
+  closing_ = std::make_unique<Closing>(socket_.get_executor());
+  if (code != websocket::close_code::no_status) {
+    std::string payload;
+    payload.reserve(2 + reason.size());
+    payload.push_back(static_cast<char>(code >> 8));
+    payload.push_back(static_cast<char>(code & 0xFF));
+    payload.append(reason.substr(0, websocket::k_max_control_payload - 2));
+    append_frame(closing_->frame, Opcode::close, payload.data(), payload.size());
+  } else {
+    append_frame(closing_->frame, Opcode::close, nullptr, 0);
+  }
+  closing_->deadline.expires_after(close_timeout_);
+  closing_->deadline.async_wait([self = shared_from_this()](error_code ec) {
+    if (!ec) self->finish();
   });
+}
+
+void WebSocketSession::close(std::uint16_t code, std::string_view reason, bool flush) {
+  if (state_ != State::open) return;
+  start_closing(code, reason);
+  if (!flush) stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.clear()));
+  schedule_flush();  // do_write sends the close frame once the queue is empty
+  if (read_parked_) resume_reading();  // the close handshake needs the read loop
+  read_paused_ = false;
 }
 
 void WebSocketSession::keepalive(Clock::time_point now, std::chrono::seconds interval) {
@@ -191,25 +398,20 @@ void WebSocketSession::keepalive(Clock::time_point now, std::chrono::seconds int
     close(4003, "no traffic within the keepalive window", false);
     return;
   }
-  if (!ping_in_flight_ && now - last_ping_ >= interval) {
-    ping_in_flight_ = true;
+  if (now - last_ping_ >= interval && control_.size() < k_max_pending_control) {
     last_ping_ = now;
-    ws_.async_ping({}, [self = shared_from_this()](beast::error_code) { self->ping_in_flight_ = false; });
+    queue_control(Opcode::ping, nullptr, 0);
   }
-}
-
-void WebSocketSession::abort() {
-  beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  beast::get_lowest_layer(ws_).socket().close(ignored);
 }
 
 void WebSocketSession::finish() {
   if (state_ == State::closed) return;
   state_ = State::closed;
-  if (close_deadline_) close_deadline_->cancel();
+  if (closing_) closing_->deadline.cancel();
   stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.clear()));
-  abort();
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);  // pending waits and writes complete with operation_aborted
   if (Handler* h = std::exchange(handler_, nullptr)) h->on_closed();
 }
 

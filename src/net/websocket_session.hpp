@@ -1,32 +1,40 @@
-// WebSocketSession: one upgraded client connection on Boost.Beast.
+// WebSocketSession: one upgraded client connection, on a plain TCP socket
+// and wshub's own RFC 6455 frame layer (src/websocket).
 //
-// Owns the socket, a read loop, and the bounded send queue: one write in
-// flight at a time, and everything queued meanwhile leaves in one '\n'-joined
-// text frame (up to k_max_batch_bytes). Over the queue limit the session is
-// closed with 4000 (slow consumer) and its queue dropped. close() sends the
-// close frame once the in-flight write is done; if the peer does not finish
-// the close handshake within close_timeout the TCP connection is dropped.
-// Knows nothing of channels or ops: text messages go to a Handler.
+// Read side: waits for readability, then reads straight into the
+// websocket::FrameParser's buffer (non-blocking reads until the socket is
+// drained); the parser unmasks and reassembles in place, and each complete
+// text message goes to the Handler. An idle connection holds no read buffer.
+// Protocol errors close with the parser's code (1002, 1003, 1007, 1009).
+//
+// Write side: one write in flight. Everything queued meanwhile (up to
+// k_max_batch_bytes and k_max_batch_frames) leaves as ONE '\n'-joined text
+// frame, in a single gather write of [pending control frames][our header]
+// [frame][\n][frame]...: the shared payloads are never copied. The write is
+// tried synchronously first; only a partial write takes the asynchronous
+// path. Pongs, pings and the close frame go out between data frames. Over
+// the queue limit the session closes with 4000 (slow consumer) and drops its
+// queue. close() sends the close frame once the in-flight write is done; if
+// the peer does not finish the close handshake within close_timeout the TCP
+// connection is dropped. Knows nothing of channels or ops.
 //
 // Thread-safety: every member function must be called on the session's
 // executor (its shard thread).
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-#include <vector>
+#include <string_view>
 
 #include "core/publication.hpp"
 #include "core/send_queue.hpp"
 #include "net/transport_stats.hpp"
+#include "websocket/frame_header.hpp"
+#include "websocket/frame_parser.hpp"
 
 namespace wshub::net {
 
@@ -41,6 +49,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+  static constexpr std::size_t k_max_batch_frames = 31;  // 2 + 2 * 31 = 64 buffers: one sendmsg (asio's iovec limit)
 
   class Handler {
    public:
@@ -54,13 +63,15 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     virtual void on_closed() = 0;
   };
 
-  WebSocketSession(boost::beast::tcp_stream&& stream, const WebSocketLimits& limits, TransportStats& stats);
+  WebSocketSession(boost::asio::ip::tcp::socket&& socket, const WebSocketLimits& limits, TransportStats& stats);
   ~WebSocketSession();
 
   using OpenHandler = std::function<void(std::shared_ptr<WebSocketSession>)>;
-  // Completes the upgrade of `req`; on success `on_open` runs and the read
-  // loop starts. On failure Beast has already answered (400, 426).
-  void accept(boost::beast::http::request<boost::beast::http::string_body> req, OpenHandler on_open);
+  // Completes the upgrade: `response` (the 101 head) is the first thing
+  // written; `early_bytes` are what the client sent after its request and
+  // the HTTP layer already read. Then `on_open` runs and the read loop starts.
+  // REQUIRES: the request was validated (websocket::check_upgrade).
+  void accept(std::string response, std::string_view early_bytes, const OpenHandler& on_open);
 
   // REQUIRES: called from on_open or later.
   void set_handler(Handler* handler) { handler_ = handler; }
@@ -70,14 +81,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool send(core::SharedFrame frame);
 
   // Closes with `code`. flush: send what is queued first; otherwise drop it.
-  void close(std::uint16_t code, std::string reason, bool flush);
+  void close(std::uint16_t code, std::string_view reason, bool flush);
 
   // Keepalive step, called periodically by the shard: pings after
-  // `interval` of our silence, closes with 4003 after 2 * interval without a
-  // frame from the peer.
+  // `interval` since the last ping, closes with 4003 after 2 * interval
+  // without any bytes from the peer.
   void keepalive(Clock::time_point now, std::chrono::seconds interval);
 
-  // While paused, no frame is read (the client's TCP window fills): the
+  // While paused, no frame is handed out (the client's TCP window fills): the
   // handler uses it to finish an op before taking the next. Control frames
   // are not read either, so pauses must be short.
   void pause_reading() noexcept { read_paused_ = true; }
@@ -87,38 +98,44 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   std::size_t queued_bytes() const noexcept { return queue_.bytes(); }
 
  private:
-  enum class State { handshake, open, closing, closed };
+  enum class State : std::uint8_t { handshake, open, closing, closed };
+  struct PendingWrite;  // a write that did not complete synchronously
+  struct Closing;       // the close frame to send and the close deadline
 
-  void do_read();
-  void on_read(boost::beast::error_code ec, std::size_t n);
+  void pump();
+  bool process_events();
+  void arm_read();
+  void on_readable(boost::system::error_code ec);
+  void on_peer_close(std::uint16_t code);
+  void fail(std::uint16_t code);
+  void start_closing(std::uint16_t code, std::string_view reason);
+  void queue_control(websocket::Opcode op, const char* data, std::size_t len);
   void schedule_flush();
   void do_write();
-  void on_write(boost::beast::error_code ec, std::size_t n);
-  void maybe_send_close();
-  void abort();
+  void on_write(boost::system::error_code ec, std::size_t n);
+  void written(std::size_t bytes, const core::SharedFrame* frames, std::size_t count);
+  void after_close_written();
   void finish();
 
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-  WebSocketLimits limits_;
+  boost::asio::ip::tcp::socket socket_;
+  std::chrono::seconds close_timeout_;
   TransportStats& stats_;
   Handler* handler_ = nullptr;
-
-  State state_ = State::handshake;
-  boost::beast::flat_buffer read_buffer_;
+  websocket::FrameParser parser_;
   core::SendQueue queue_;
-  std::vector<core::SharedFrame> batch_;  // the frames of the write in flight
-  std::string batch_bytes_;                // their '\n'-joined copy when more than one
-  bool writing_ = false;
-  bool read_paused_ = false;
-  bool read_parked_ = false;  // a read is due but was held back by the pause
-  bool flush_posted_ = false;
-  bool ping_in_flight_ = false;
-  bool close_sent_ = false;
-  std::uint16_t close_code_ = 0;
-  std::string close_reason_;
+  std::string control_;  // encoded control frames (and first the 101 response) waiting to be written
+  std::unique_ptr<PendingWrite> pending_;
+  std::unique_ptr<Closing> closing_;  // only while closing
   Clock::time_point last_rx_;
   Clock::time_point last_ping_;
-  std::unique_ptr<boost::asio::steady_timer> close_deadline_;  // only while closing
+  State state_ = State::handshake;
+  bool writing_ = false;
+  bool reading_ = false;      // a wait for readability is pending
+  bool read_paused_ = false;
+  bool read_parked_ = false;  // reading stopped at a pause and must be resumed
+  bool flush_posted_ = false;
+  bool close_sent_ = false;
+  bool peer_closed_ = false;
 };
 
 }  // namespace wshub::net

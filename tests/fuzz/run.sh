@@ -9,6 +9,7 @@
 set -euo pipefail
 
 seconds="${1:-30}"
+shift || true
 if ! [[ "$seconds" =~ ^[0-9]+$ ]]; then
   echo "usage: $0 [SECONDS] [TARGET...]" >&2
   exit 2
@@ -16,12 +17,12 @@ fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="$root/build-fuzz"
-targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_api_bodies fuzz_jwt)
-shift || true
-if [ "$#" -gt 0 ]; then targets=("$@"); fi
+targets=(fuzz_json_fields fuzz_channel_name fuzz_query_string fuzz_broker_wire fuzz_api_bodies fuzz_jwt
+         fuzz_ws_frame_parser fuzz_ws_accept_read)
 
 CXX="${CXX:-clang++}" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DWSHUB_BUILD_FUZZ=ON -DWSHUB_BUILD_TESTS=OFF >/dev/null
+if [ "$#" -gt 0 ]; then targets=("$@"); fi
 ninja -C "$build" -j "${JOBS:-2}" "${targets[@]}"
 
 status=0

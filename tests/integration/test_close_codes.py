@@ -155,15 +155,7 @@ PROTOCOL_VIOLATIONS = {
 }
 
 
-# Boost.Beast accepts close codes of 5000 and above and echoes them; RFC 6455
-# leaves them undefined and HARDENING.md asks for 1002. Fixed when wshub owns
-# its frame layer (see docs/ARCHITECTURE.md, "Transport").
-BEAST_ECHOES_5000 = pytest.mark.xfail(strict=True, reason="Beast echoes close code 5000")
-
-
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=BEAST_ECHOES_5000) if n == "close_code_5000" else n
-    for n in sorted(PROTOCOL_VIOLATIONS)])
+@pytest.mark.parametrize("name", sorted(PROTOCOL_VIOLATIONS))
 def test_protocol_violation_1002(small_hub, name):
     c = open_raw(small_hub)
     try:
@@ -173,7 +165,6 @@ def test_protocol_violation_1002(small_hub, name):
         c.close()
 
 
-@pytest.mark.xfail(strict=True, reason="Beast fails a close frame with a bad reason with 1002, not 1007")
 def test_close_reason_invalid_utf8_1007(small_hub):
     c = open_raw(small_hub)
     try:

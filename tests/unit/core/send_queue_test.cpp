@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -154,6 +156,23 @@ TEST(SendQueue, ManyCyclesStayConsistent) {
   while (!q.empty()) q.take_batch(out, 1000);
   EXPECT_EQ(out.size() + taken, pushed);
   EXPECT_EQ(q.bytes(), 0u);
+}
+
+TEST(SendQueue, TakeBatchIntoAFixedArrayStopsAtItsSize) {
+  SendQueue q(1000);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(q.push(frame(3)));
+  std::array<SharedFrame, 3> out;
+  std::size_t released = 0;
+  EXPECT_EQ(q.take_batch(std::span<SharedFrame>(out), 1000, released), 3u);
+  EXPECT_EQ(released, 12u);
+  EXPECT_EQ(q.size(), 2u);
+  EXPECT_EQ(q.bytes(), 8u);
+  EXPECT_EQ(q.take_batch(std::span<SharedFrame>(out), 4, released), 1u);  // the byte limit still applies
+  EXPECT_EQ(released, 4u);
+  EXPECT_EQ(q.take_batch(std::span<SharedFrame>(out), 1000, released), 1u);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.take_batch(std::span<SharedFrame>(out), 1000, released), 0u);
+  EXPECT_EQ(released, 0u);
 }
 
 }  // namespace
