@@ -9,11 +9,9 @@ using Result = core::Expected<ApiRequest, ApiError>;
 
 Result fail(unsigned status, std::string message) { return core::unexpected(ApiError{status, std::move(message)}); }
 
-std::string channel_error() { return "invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-]"; }
-
 std::optional<ApiError> take_channel(const core::JsonFields& f, ApiRequest& r) {
   if (!f.channel) return ApiError{400, "missing \"channel\""};
-  if (!core::is_valid_channel_name(*f.channel)) return ApiError{400, channel_error()};
+  if (!core::is_valid_channel_name(*f.channel)) return ApiError{400, std::string(core::k_invalid_channel_message)};
   r.channel = std::string(*f.channel);
   return std::nullopt;
 }

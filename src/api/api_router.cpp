@@ -33,7 +33,6 @@ boost::asio::any_io_executor reply_executor(hub::HubContext& hub) {
   return hub.shards.at(0).executor();
 }
 
-constexpr std::string_view channel_error() { return "invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-]"; }
 
 // Appends ,"error":{"code":C,"message":M} to an object being written.
 void append_error_member(std::string& out, int code, std::string_view message) {
@@ -216,7 +215,7 @@ void ApiRouter::broadcast(Call& call) {
     core::append_json_string(head, names[i]);
     if (!core::is_valid_channel_name(names[i])) {
       st->results[i] = head;
-      append_error_member(st->results[i], 400, channel_error());
+      append_error_member(st->results[i], 400, core::k_invalid_channel_message);
       st->results[i].push_back('}');
       finish_one();
       continue;

@@ -15,6 +15,10 @@ namespace wshub::core {
 
 inline constexpr std::size_t k_max_channel_name = 255;
 
+// The error message for a name that is_valid_channel_name() refuses.
+inline constexpr std::string_view k_invalid_channel_message =
+    "invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-] and at most one inner '#'";
+
 bool is_valid_channel_name(std::string_view name) noexcept;
 
 // REQUIRES: is_valid_channel_name(name).

@@ -50,7 +50,7 @@ Expected<Op, OpError> decode_op(const JsonFields& f) {
   if (needs_channel(op.kind)) {
     if (!f.channel) return fail("missing \"channel\"");
     if (!is_valid_channel_name(*f.channel)) {
-      return fail("invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-] and at most one inner '#'");
+      return fail(std::string(k_invalid_channel_message));
     }
     op.channel = *f.channel;
   }

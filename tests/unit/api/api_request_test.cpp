@@ -29,7 +29,7 @@ TEST(ApiRequest, Publish) {
   EXPECT_EQ(error_of(ApiEndpoint::publish, ""), "400 missing JSON body");
   EXPECT_EQ(error_of(ApiEndpoint::publish, R"({"data":1})"), "400 missing \"channel\"");
   EXPECT_EQ(error_of(ApiEndpoint::publish, R"({"channel":"a b","data":1})"),
-            "400 invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-]");
+            "400 invalid channel name: 1 to 255 bytes of [A-Za-z0-9_:.@=/-] and at most one inner '#'");
   EXPECT_EQ(error_of(ApiEndpoint::publish, R"({"channel":"a"})"), "400 missing \"data\"");
   EXPECT_EQ(error_of(ApiEndpoint::publish, R"({"channel":"a","data":"0123456789abcdef"})"),
             "413 data too large: at most 16 bytes");
