@@ -1,6 +1,7 @@
 // @wshub/client against the real wshub binary (and real redis-server where
 // two instances are needed). Run: node --test test/  (WSHUB_BIN overrides the binary).
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket as NodeWebSocket } from 'ws';
 
@@ -225,7 +226,8 @@ describe('one instance', () => {
     assert.equal(op.token, tokens[1]);
     assert.equal(calls, 2);
     const result = await outcome;
-    // This build answers 400 (it uses no connection tokens); a JWT build answers {exp}.
+    // A --dev server verifies no connection tokens and answers 400; the HS256 test below covers
+    // a server that does.
     if (result.err) assert.equal(result.err.code, 400);
     else assert.equal(typeof result.reply.exp, 'number');
     assert.equal(c.state, 'connected');
@@ -240,6 +242,35 @@ describe('one instance', () => {
     await waitFor(() => spy.frames.some((f) => f.includes(`"id":${ping.id}`)), { what: 'the ping reply' });
     assert.equal(c.state, 'connected');
   });
+});
+
+test('connection tokens: a server verifying HS256 accepts the token and the refresh', async () => {
+  const secret = 'js-test-secret';
+  const sign = (claims) => {
+    const part = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const body = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+    return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+  };
+  const server = await new WshubServer({ dev: false, args: ['--jwt-secret', secret] }).start();
+  try {
+    const now = Math.floor(Date.now() / 1000);
+    // The first token is due for refresh in about a second; the provider's next one lasts an hour.
+    const tokens = [sign({ sub: 'carol', exp: now + 31 }), sign({ sub: 'carol', exp: now + 3600 })];
+    let calls = 0;
+    const c = new WshubClient(`ws://127.0.0.1:${server.port}/ws`, { getToken: () => tokens[Math.min(calls++, 1)] });
+    const refreshed = new Promise((resolve, reject) => {
+      c.on('token', (token, reply) => reply && resolve(reply));
+      c.on('error', reject);
+    });
+    const welcome = await c.connect();
+    assert.equal(welcome.user, 'carol');
+    const reply = await refreshed;
+    assert.equal(reply.exp, now + 3600);
+    assert.equal(c.state, 'connected');
+    c.close();
+  } finally {
+    await server.stop();
+  }
 });
 
 test('bounded outgoing buffer while disconnected, flushed in order on connect', async () => {
