@@ -588,7 +588,10 @@ def main():
         w(f"Fan-out probes at {n:,} subscribers over the same channels and payloads as above, the rate doubled "
           "until a probe fails and then bisected (`bench/saturation.py`): a probe passes when nothing is lost, "
           "duplicated or reordered, no subscriber is evicted, and the publishers keep up with the planned "
-          "rate. The last columns are a separate run at half the loss-free rate. One search per server.\n")
+          "rate. The last columns are a separate run at half the loss-free rate. One search per server. "
+          "The load generator's one client thread also reads every delivery, so on a small machine it can "
+          "be the first to fall behind: when every server's search ends near the same rate, that rate is "
+          "the client's limit, and the CPU per delivery is the figure to compare.\n")
         rows = []
         for s in sat_servers:
             probes = ", ".join(f"{p['rate']}{'' if p['pass'] else ' ✗'}"
