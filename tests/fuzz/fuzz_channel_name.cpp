@@ -17,14 +17,20 @@ void check(bool ok, const char* what) {
   std::abort();
 }
 
+// [A-Za-z0-9_:.@=/-], plus at most one '#' that is neither first nor last.
 bool reference_valid(std::string_view s) {
   if (s.empty() || s.size() > 255) return false;
+  int hashes = 0;
   for (char c : s) {
+    if (c == '#') {
+      ++hashes;
+      continue;
+    }
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
                     c == ':' || c == '.' || c == '@' || c == '=' || c == '/' || c == '-';
     if (!ok) return false;
   }
-  return true;
+  return hashes == 0 || (hashes == 1 && s.front() != '#' && s.back() != '#');
 }
 
 std::uint64_t reference_fnv1a(std::string_view s) {
