@@ -8,13 +8,16 @@ tmp_path; clients trust exactly those certificates and connect to 127.0.0.1.
 
 import asyncio
 import datetime
+import http.client
 import ipaddress
 import os
+import re
 import signal
 import socket
 import ssl
 import subprocess
 import time
+import warnings
 
 import pytest
 from cryptography import x509
@@ -121,8 +124,10 @@ def test_tls12_is_accepted_and_tls11_refused(tls_server):
     old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     old.load_verify_locations(cadata=setup.pair.cert_pem.decode())
     try:
-        old.minimum_version = ssl.TLSVersion.TLSv1
-        old.maximum_version = ssl.TLSVersion.TLSv1_1
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.minimum_version = ssl.TLSVersion.TLSv1
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, ssl.SSLError):
         pytest.skip("this Python/OpenSSL cannot offer TLS 1.1")
     with pytest.raises((ssl.SSLError, ConnectionError, OSError)):
@@ -293,3 +298,27 @@ def test_tls_fanout(tls_server, workers):
         finally:
             await close_all(clients)
     arun(main())
+
+
+def test_internal_api_listener_stays_plain_http(tls_server):
+    srv, _ = tls_server(extra_args=["--api-listen", "127.0.0.1:0"])
+
+    def api_port():
+        for line in srv.stdout_path.read_text().splitlines()[1:]:
+            m = re.fullmatch(r"wshub API listening on http://127\.0\.0\.1:(\d+)", line.strip())
+            if m:
+                return int(m.group(1))
+        return None
+    port = wait_until(api_port, 5, what="the API listener's line on stdout")
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=scaled(5))
+    try:
+        conn.request("GET", "/metrics")
+        resp = conn.getresponse()
+        body = resp.read().decode()
+    finally:
+        conn.close()
+    assert resp.status == 200
+    assert 'wshub_tls_reloads_total{result="ok"} 0' in body
+    # The public listener is TLS and no longer serves the API.
+    assert srv.request("GET", "/metrics").status == 404
+    assert srv.request("GET", "/healthz").status == 200
