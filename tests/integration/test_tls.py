@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from wshub_harness import WSHUB_BIN, Server, WsClient, arun, connect_many, close_all, scaled, uniq, wait_until
+from wshub_harness import WSHUB_BIN, RawWs, Server, WsClient, arun, connect_many, close_all, scaled, uniq, wait_until
 
 
 class CertPair:
@@ -322,3 +322,45 @@ def test_internal_api_listener_stays_plain_http(tls_server):
     # The public listener is TLS and no longer serves the API.
     assert srv.request("GET", "/metrics").status == 404
     assert srv.request("GET", "/healthz").status == 200
+
+
+def test_drain_closes_wss_clients_cleanly(tls_server):
+    """A server-initiated close over TLS: close frame, close_notify, then the
+    client's close frame is still read, so the drain completes."""
+    srv, _ = tls_server()
+
+    async def main():
+        clients = await connect_many(srv.port, 3, user=lambda i: f"drain{i}", ssl=srv.ssl_context)
+        srv.stop(signal.SIGTERM)
+        for c in clients:
+            code, _ = await c.wait_closed()
+            assert code == 1001
+    arun(main())
+    assert srv.wait(scaled(10)) == 0
+    assert "drain complete: every client closed" in srv.stderr_text()
+
+
+def test_wss_reader_that_stalls_gets_every_message_intact(tls_server):
+    """TLS writes that stop on a full socket resume with the same bytes
+    (OpenSSL's retry rule): a client that reads nothing for a while, then
+    everything, gets each message whole and in order."""
+    srv, _ = tls_server()
+    ch = uniq("stall")
+    raw = RawWs(srv.port, rcvbuf=4096, handshake=False, timeout=10)
+    raw.sock = srv.ssl_context.wrap_socket(raw.sock, server_hostname="127.0.0.1")
+    try:
+        raw.handshake("/ws?user=staller")
+        raw.read_welcome()
+        raw.send_json({"op": "subscribe", "id": 1, "channel": ch})
+        assert raw.recv_reply(1)["ok"] is True
+        n = 150
+        for i in range(n):
+            srv.publish(ch, {"i": i, "pad": f"{i:06d}" * 700})
+        got = []
+        while len(got) < n:
+            got += [o for o in raw.recv_lines(timeout=10) if o.get("type") == "message"]
+        assert [m["data"]["i"] for m in got] == list(range(n))
+        assert all(m["data"]["pad"] == f"{m['data']['i']:06d}" * 700 for m in got)
+    finally:
+        raw.close()
+    assert srv.alive()
