@@ -61,7 +61,8 @@ void HttpSession::on_handshake(beast::error_code ec) {
 void HttpSession::arm_deadline(std::chrono::steady_clock::duration timeout) {
   deadline_.expires_after(timeout);
   deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
-    if (ec) return;  // cancelled or re-armed
+    // Cancelled, or re-armed after this wait had already completed.
+    if (ec || self->deadline_.expiry() > std::chrono::steady_clock::now()) return;
     self->timed_out_ = true;
     self->transport_.close();  // the pending operation completes with operation_aborted
   });
