@@ -344,7 +344,8 @@ def test_wss_reader_that_stalls_gets_every_message_intact(tls_server):
     """TLS writes that stop on a full socket resume with the same bytes
     (OpenSSL's retry rule): a client that reads nothing for a while, then
     everything, gets each message whole and in order."""
-    srv, _ = tls_server()
+    # More than the kernel's socket buffers take (tcp_wmem max is typically 4 MiB).
+    srv, _ = tls_server(extra_args=["--send-queue-bytes", str(64 << 20)])
     ch = uniq("stall")
     raw = RawWs(srv.port, rcvbuf=4096, handshake=False, timeout=10)
     raw.sock = srv.ssl_context.wrap_socket(raw.sock, server_hostname="127.0.0.1")
@@ -353,14 +354,14 @@ def test_wss_reader_that_stalls_gets_every_message_intact(tls_server):
         raw.read_welcome()
         raw.send_json({"op": "subscribe", "id": 1, "channel": ch})
         assert raw.recv_reply(1)["ok"] is True
-        n = 150
+        n = 120
         for i in range(n):
-            srv.publish(ch, {"i": i, "pad": f"{i:06d}" * 700})
+            srv.publish(ch, {"i": i, "pad": f"{i:06d}" * 9000})
         got = []
         while len(got) < n:
             got += [o for o in raw.recv_lines(timeout=10) if o.get("type") == "message"]
         assert [m["data"]["i"] for m in got] == list(range(n))
-        assert all(m["data"]["pad"] == f"{m['data']['i']:06d}" * 700 for m in got)
+        assert all(m["data"]["pad"] == f"{m['data']['i']:06d}" * 9000 for m in got)
     finally:
         raw.close()
     assert srv.alive()
