@@ -64,8 +64,7 @@ error_code Transport::map_error(int ssl_error, asio::socket_base::wait_type& wai
   }
 }
 
-std::size_t Transport::read_some(asio::mutable_buffer buffer, error_code& ec) {
-  if (!is_tls()) return socket_.read_some(buffer, ec);
+std::size_t Transport::tls_read(asio::mutable_buffer buffer, error_code& ec) {
   if (!ssl_ || tls_failed_) {
     ec = asio::error::connection_aborted;
     return 0;

@@ -57,7 +57,10 @@ class Transport {
 
   // Non-blocking. would_block: wait with async_wait_readable and retry.
   // End of stream (TCP FIN or TLS close_notify) is asio::error::eof.
-  std::size_t read_some(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
+  std::size_t read_some(boost::asio::mutable_buffer buffer, boost::system::error_code& ec) {
+    if (!is_tls()) return socket_.read_some(buffer, ec);
+    return tls_read(buffer, ec);
+  }
 
   // Non-blocking; may write a prefix. would_block: wait with
   // async_wait_writable and retry with the same remaining bytes.
@@ -125,6 +128,7 @@ class Transport {
   using Scratch = std::unique_ptr<unsigned char, ScratchDeleter>;
   static Scratch& tls_scratch();
 
+  std::size_t tls_read(boost::asio::mutable_buffer buffer, boost::system::error_code& ec);
   std::size_t tls_write(const unsigned char* data, std::size_t size, boost::system::error_code& ec);
   // One SSL_do_handshake; true when complete. Otherwise read_wait_ says what to wait for.
   bool handshake_step(boost::system::error_code& ec);
