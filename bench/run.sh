@@ -165,7 +165,7 @@ start_server() {
   STARTED+=("$SPID")
   SPORT=""
   for _ in $(seq 100); do
-    SPORT=$(sed -n 's#.*listening on http://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$log.out" | head -1)
+    SPORT=$(sed -n 's#.*listening on https\{0,1\}://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$log.out" | head -1)
     [ -n "$SPORT" ] && break
     kill -0 "$SPID" 2>/dev/null || break
     sleep 0.1

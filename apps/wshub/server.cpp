@@ -41,6 +41,7 @@
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
 #include "redis/redis_url.hpp"
+#include "tls/tls_context_store.hpp"
 #include "web/static_files.hpp"
 
 namespace wshub::app {
@@ -171,6 +172,15 @@ int run_server(const config::Config& cfg) {
     return 2;
   }
   const std::unique_ptr<auth::Authenticator> authenticator = std::move(*authenticator_made);
+  std::optional<tls::TlsContextStore> tls_store;
+  if (!cfg.tls_cert_file.empty()) {
+    auto loaded = tls::TlsContextStore::load(cfg.tls_cert_file, cfg.tls_key_file);
+    if (!loaded) {
+      spdlog::error("TLS: {}", loaded.error());
+      return 2;
+    }
+    tls_store.emplace(std::move(*loaded));
+  }
   std::signal(SIGPIPE, SIG_IGN);
   raise_descriptor_limit();
 
@@ -215,9 +225,14 @@ int run_server(const config::Config& cfg) {
   hub::Readiness readiness(broker);
   hub::HubContext hub{cfg, instance_id, shards, router, directory, readiness, broker};
   hub.authenticator = authenticator.get();
+  hub::TlsReloadStats tls_reloads;
+  if (tls_store) hub.tls_reloads = &tls_reloads;
   const auth::OriginPolicy origins(cfg.allowed_origins);
 
   asio::io_context control{1};
+  // Installed before anything is announced, so an early SIGHUP cannot take
+  // the default action (terminate); handled below, once everything exists.
+  asio::signal_set reload_signals(control, SIGHUP);
   tcp::endpoint endpoint;
   try {
     tcp::resolver resolver(control);
@@ -306,7 +321,8 @@ int run_server(const config::Config& cfg) {
 
   std::unique_ptr<net::Listener> listener;
   try {
-    listener = std::make_unique<net::Listener>(control.get_executor(), endpoint, shards.executors(), routes);
+    listener = std::make_unique<net::Listener>(control.get_executor(), endpoint, shards.executors(), routes,
+                                               tls_store ? &*tls_store : nullptr);
   } catch (const std::exception& e) {
     spdlog::error("listen: cannot listen on {}: {}", cfg.listen, e.what());
     return 2;
@@ -349,7 +365,7 @@ int run_server(const config::Config& cfg) {
   listener->start();
   if (api_listener) api_listener->start();
 
-  std::cout << "wshub listening on http://" << address << std::endl;
+  std::cout << "wshub listening on " << (tls_store ? "https://" : "http://") << address << std::endl;
   if (api_listener) {
     std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
   }
@@ -380,6 +396,7 @@ int run_server(const config::Config& cfg) {
         spdlog::warn("drain deadline reached with clients still connected; closing them now");
       }
       signals.cancel();
+      reload_signals.cancel();
       if (!redis_cluster) {
         control.stop();
         return;
@@ -390,6 +407,23 @@ int run_server(const config::Config& cfg) {
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
+
+  // SIGHUP: reload the certificate and key (new connections only); without
+  // TLS it is logged and ignored rather than terminating the process.
+  std::function<void(boost::system::error_code, int)> on_reload = [&](boost::system::error_code ec, int) {
+    if (ec) return;
+    if (!tls_store) {
+      spdlog::info("SIGHUP: no TLS configured; nothing to reload");
+    } else if (auto reloaded = tls_store->reload(); reloaded) {
+      tls_reloads.ok.add();
+      spdlog::info("TLS certificate reloaded from {} and {}", cfg.tls_cert_file, cfg.tls_key_file);
+    } else {
+      tls_reloads.error.add();
+      spdlog::error("TLS certificate reload failed, keeping the current certificate: {}", reloaded.error());
+    }
+    reload_signals.async_wait(on_reload);
+  };
+  reload_signals.async_wait(on_reload);
 
   control.run();
 

@@ -112,6 +112,9 @@ void ApiRouter::route(Call& call) {
     if (only(http::verb::get)) {
       std::string text = render_metrics(hub_.shards, hub_.readiness.ready());
       hub_.broker.render_metrics(text);
+      if (hub_.tls_reloads != nullptr) {
+        render_tls_reload_metrics(text, hub_.tls_reloads->ok.get(), hub_.tls_reloads->error.get());
+      }
       call.respond(net::make_response(200, std::move(text), 11, true,
                                       "text/plain; version=0.0.4; charset=utf-8"));
     }

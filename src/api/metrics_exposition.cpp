@@ -54,6 +54,12 @@ const Family k_families[] = {
   {"wshub_http_request_timeouts_total", "counter",
    "HTTP connections closed for not sending a whole request within handshake_timeout (slow or idle).",
    [](const hub::Shard& s) { return s.transport.http_request_timeouts.get(); }},
+  {"wshub_tls_handshake_failures_total", "counter",
+   "TLS handshakes that failed (not TLS, bad client hello, reset) or timed out.",
+   [](const hub::Shard& s) { return s.transport.tls_handshake_failures.get(); }},
+  {"wshub_tls_handshake_timeouts_total", "counter",
+   "TLS handshakes not finished within handshake_timeout (also counted as failures).",
+   [](const hub::Shard& s) { return s.transport.tls_handshake_timeouts.get(); }},
 };
 
 // A counter with one label: every value of the label is always shown.
@@ -128,6 +134,13 @@ std::string render_metrics(const hub::ShardSet& shards, bool ready) {
   line(out, "%s_sum %.9f\n%s_count %llu\n", name, static_cast<double>(sum_ns) * 1e-9, name,
        static_cast<unsigned long long>(cumulative));
   return out;
+}
+
+void render_tls_reload_metrics(std::string& out, std::int64_t ok, std::int64_t error) {
+  line(out, "# HELP wshub_tls_reloads_total TLS certificate reloads on SIGHUP.\n"
+            "# TYPE wshub_tls_reloads_total counter\n");
+  line(out, "wshub_tls_reloads_total{result=\"ok\"} %lld\nwshub_tls_reloads_total{result=\"error\"} %lld\n",
+       static_cast<long long>(ok), static_cast<long long>(error));
 }
 
 }  // namespace wshub::api

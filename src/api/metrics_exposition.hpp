@@ -4,6 +4,7 @@
 // thread. Each counter is exact; the set is not one atomic snapshot.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "hub/shard_set.hpp"
@@ -11,5 +12,8 @@
 namespace wshub::api {
 
 std::string render_metrics(const hub::ShardSet& shards, bool ready);
+
+// wshub_tls_reloads_total{result="ok|error"}, appended to `out`.
+void render_tls_reload_metrics(std::string& out, std::int64_t ok, std::int64_t error);
 
 }  // namespace wshub::api

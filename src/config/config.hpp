@@ -42,6 +42,8 @@ std::string default_web_root();
 struct Config {
   std::string listen = "0.0.0.0:8000";  // HOST:PORT, see listen_address.hpp
   std::string api_listen;               // HOST:PORT of the internal API listener; empty: none
+  std::string tls_cert_file;            // PEM certificate chain; with tls_key_file: the public listener speaks TLS
+  std::string tls_key_file;             // PEM private key of tls_cert_file
   std::string broker = "memory";        // memory | redis://... | redis+cluster://...
   std::string instance_id;              // empty: generated at start
   std::chrono::seconds heartbeat_interval{10};  // cluster registry heartbeat (Redis broker)

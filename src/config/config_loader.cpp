@@ -343,6 +343,10 @@ core::Expected<void, std::string> validate_config(const Config& config) {
         "trusted_proxy_header and trusted_proxies go together: set both to take the client address from a "
         "reverse proxy's header, or neither"));
   }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return core::unexpected(std::string(
+        "tls_cert_file and tls_key_file go together: set both to serve TLS on the public listener, or neither"));
+  }
   const auto api_address = parse_listen_address(config.api_listen);
   const auto public_address = parse_listen_address(config.listen);
   if (api_address && public_address && *api_address == *public_address && api_address->port != 0) {

@@ -280,6 +280,14 @@ std::vector<Option> build_options() {
                            "the public listener answers 404 for them. /healthz and /readyz are on both. "
                            "Empty: everything on the public listener."},
                           text_field<C>(&C::api_listen, check_optional_listen)));
+  t.push_back(make_option({"tls_cert_file", K::text, "FILE",
+                           "PEM certificate chain (leaf first) for the public listener; with tls_key_file the "
+                           "public listener speaks TLS only (https://, wss://), TLS 1.2 and 1.3. Reloaded on "
+                           "SIGHUP. The api_listen listener stays plain HTTP. Empty: plain HTTP."},
+                          text_field<C>(&C::tls_cert_file)));
+  t.push_back(make_option({"tls_key_file", K::text, "FILE",
+                           "PEM private key of tls_cert_file; set both or neither. Reloaded on SIGHUP."},
+                          text_field<C>(&C::tls_key_file)));
   t.push_back(make_option({"broker", K::text, "URL",
                            "Message broker: memory (a single instance), redis://HOST:PORT[/DB], or "
                            "redis+cluster://HOST:PORT,... to form one hub of several instances."},

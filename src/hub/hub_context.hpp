@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "core/counter.hpp"
 
 namespace wshub::broker {
 class Broker;
@@ -24,6 +25,12 @@ class ConnectionObserver;
 class Readiness;
 class ShardSet;
 
+// Certificate reloads on SIGHUP: written by the control thread only, read by /metrics.
+struct TlsReloadStats {
+  core::Counter ok;
+  core::Counter error;
+};
+
 struct HubContext {
   const config::Config& config;
   std::string instance_id;
@@ -39,6 +46,9 @@ struct HubContext {
   // tokens); null: this server uses no tokens.
   // REQUIRES: set before the listener starts, never changed afterwards.
   const auth::Authenticator* authenticator = nullptr;
+  // Null when the public listener is plain HTTP.
+  // REQUIRES: set before the listener starts, never changed afterwards.
+  const TlsReloadStats* tls_reloads = nullptr;
 };
 
 }  // namespace wshub::hub

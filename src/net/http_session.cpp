@@ -27,22 +27,52 @@ Response make_response(unsigned status, std::string body, unsigned version, bool
   return res;
 }
 
-HttpSession::HttpSession(asio::ip::tcp::socket&& socket, const HttpRoutes& routes)
-    : stream_(std::move(socket)), routes_(routes) {
+HttpSession::HttpSession(Transport&& transport, const HttpRoutes& routes)
+    : transport_(std::move(transport)), deadline_(transport_.get_executor()), routes_(routes) {
   boost::system::error_code ec;
-  const auto remote = stream_.socket().remote_endpoint(ec);
+  const auto remote = transport_.socket().remote_endpoint(ec);
   if (!ec) peer_ = remote.address();
 }
 
 void HttpSession::run() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+  asio::dispatch(transport_.get_executor(), [self = shared_from_this()] {
+    if (!self->transport_.is_tls()) {
+      self->do_read();
+      return;
+    }
+    // The TLS handshake and the first request share one request_timeout.
+    self->arm_deadline(self->routes_.request_timeout);
+    self->transport_.async_handshake([self](beast::error_code ec) { self->on_handshake(ec); });
+  });
 }
 
-void HttpSession::do_read() {
+void HttpSession::on_handshake(beast::error_code ec) {
+  if (ec) {
+    if (timed_out_) routes_.stats_for_this_shard().tls_handshake_timeouts.add(1);
+    routes_.stats_for_this_shard().tls_handshake_failures.add(1);
+    close();  // a plain-HTTP client, a stalled or failed handshake
+    return;
+  }
+  do_read(false);
+}
+
+// Like beast::tcp_stream's expiry, the deadline bounds everything until it is
+// set again: reading the request, and writing its response.
+void HttpSession::arm_deadline(std::chrono::steady_clock::duration timeout) {
+  deadline_.expires_after(timeout);
+  deadline_.async_wait([self = shared_from_this()](beast::error_code ec) {
+    // Cancelled, or re-armed after this wait had already completed.
+    if (ec || self->deadline_.expiry() > std::chrono::steady_clock::now()) return;
+    self->timed_out_ = true;
+    self->transport_.close();  // the pending operation completes with operation_aborted
+  });
+}
+
+void HttpSession::do_read(bool arm) {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(routes_.max_header_size));
   parser_->body_limit(routes_.max_body_size);
-  stream_.expires_after(routes_.request_timeout);
+  if (arm) arm_deadline(routes_.request_timeout);
   http::async_read(stream_, buffer_, *parser_,
                    [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
@@ -59,7 +89,7 @@ void HttpSession::on_read(beast::error_code ec) {
     return;
   }
   if (ec) {
-    if (ec == beast::error::timeout) routes_.stats_for_this_shard().http_request_timeouts.add(1);
+    if (timed_out_) routes_.stats_for_this_shard().http_request_timeouts.add(1);
     close();  // end of stream, timeout, malformed request
     return;
   }
@@ -81,7 +111,8 @@ void HttpSession::on_read(beast::error_code ec) {
   routes_.on_request(std::move(req), [self, version, keep_alive](Response res) {
     res.version(version);
     res.keep_alive(keep_alive && res.keep_alive());
-    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
+    asio::post(self->transport_.get_executor(),
+               [self, res = std::move(res)]() mutable { self->respond(std::move(res)); });
   });
 }
 
@@ -111,9 +142,8 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
 // discarding for a moment: closing with unread input makes the kernel answer
 // with a reset, which can destroy the response before the client reads it.
 void HttpSession::linger_close() {
-  beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(k_linger_time);
+  transport_.shutdown_send();
+  arm_deadline(k_linger_time);
   do_linger();
 }
 
@@ -121,7 +151,8 @@ void HttpSession::do_linger() {
   buffer_.clear();
   stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t) {
     if (ec) {
-      self->stream_.close();  // the client closed too, or the linger time is over
+      self->deadline_.cancel();
+      self->transport_.close();  // the client closed too, or the linger time is over
       return;
     }
     self->do_linger();
@@ -147,8 +178,8 @@ void HttpSession::upgrade(Request&& req) {
     respond(std::move(*verdict.refusal));
     return;
   }
-  stream_.expires_never();
-  auto ws = std::make_shared<WebSocketSession>(stream_.release_socket(), routes_.websocket,
+  deadline_.cancel();
+  auto ws = std::make_shared<WebSocketSession>(std::move(transport_), routes_.websocket,
                                                routes_.stats_for_this_shard());
   // Frames the client sent right behind its request may already be in our buffer.
   const auto early = buffer_.data();
@@ -158,9 +189,9 @@ void HttpSession::upgrade(Request&& req) {
 }
 
 void HttpSession::close() {
-  beast::error_code ignored;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  stream_.close();
+  deadline_.cancel();
+  transport_.shutdown_send();
+  transport_.close();
 }
 
 }  // namespace wshub::net

@@ -11,8 +11,9 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint,
-                   std::vector<asio::any_io_executor> shard_executors, const HttpRoutes& routes)
-    : acceptor_(control), backoff_(control), shards_(std::move(shard_executors)), routes_(routes) {
+                   std::vector<asio::any_io_executor> shard_executors, const HttpRoutes& routes,
+                   const tls::TlsContextStore* tls)
+    : acceptor_(control), backoff_(control), shards_(std::move(shard_executors)), routes_(routes), tls_(tls) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -45,7 +46,9 @@ void Listener::do_accept() {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    std::make_shared<HttpSession>(std::move(socket), routes_)->run();
+    Transport transport =
+        tls_ != nullptr ? Transport(std::move(socket), tls_->current()) : Transport(std::move(socket));
+    std::make_shared<HttpSession>(std::move(transport), routes_)->run();
     do_accept();
   });
 }

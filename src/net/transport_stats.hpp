@@ -26,6 +26,8 @@ struct TransportStats {
   Counter http_header_count_refusals;  // 431: more than max_header_count fields
   Counter http_body_size_refusals;     // 413: body over max_body_size
   Counter http_request_timeouts;       // request (or keep-alive idle) over request_timeout
+  Counter tls_handshake_failures;      // TLS handshakes that failed or timed out (plain HTTP on the TLS port)
+  Counter tls_handshake_timeouts;      // of which: not done within request_timeout
   core::LatencyHistogram delivery_latency;
 };
 

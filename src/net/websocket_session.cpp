@@ -2,7 +2,6 @@
 
 #include <array>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <vector>
 
 #include "core/json_fields.hpp"
@@ -28,6 +27,17 @@ constexpr std::size_t k_max_pending_control = 1024;  // pongs beyond this are dr
 constexpr std::size_t k_max_buffers = 2 + 2 * WebSocketSession::k_max_batch_frames;
 constexpr char k_separator = '\n';
 
+// Drops the first `n` bytes from a gather list.
+void consume(std::vector<asio::const_buffer>& buffers, std::size_t n) {
+  auto first = buffers.begin();
+  while (first != buffers.end() && n >= first->size()) {
+    n -= first->size();
+    ++first;
+  }
+  buffers.erase(buffers.begin(), first);
+  if (n > 0) buffers.front() += n;
+}
+
 void append_frame(std::string& out, Opcode op, const char* data, std::size_t len) {
   std::uint8_t header[websocket::k_max_server_header];
   const std::size_t h = websocket::encode_frame_header(header, op, true, len);
@@ -51,9 +61,8 @@ struct WebSocketSession::Closing {
   std::string frame;  // the encoded close frame, sent once the queue is done
 };
 
-WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, const WebSocketLimits& limits,
-                                   TransportStats& stats)
-    : socket_(std::move(socket)),
+WebSocketSession::WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats)
+    : transport_(std::move(transport)),
       close_timeout_(limits.close_timeout),
       stats_(stats),
       parser_(limits.max_message_size, core::k_json_padding),
@@ -62,13 +71,7 @@ WebSocketSession::WebSocketSession(asio::ip::tcp::socket&& socket, const WebSock
 WebSocketSession::~WebSocketSession() { stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.bytes())); }
 
 void WebSocketSession::accept(std::string response, std::string_view early_bytes, const OpenHandler& on_open) {
-  error_code ec;
-  socket_.non_blocking(true, ec);
-  if (ec) {
-    finish();
-    return;
-  }
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // The Transport made the socket non-blocking; the listener set no_delay.
   control_ = std::move(response);
   if (!early_bytes.empty()) parser_.feed(early_bytes.data(), early_bytes.size());
   state_ = State::open;
@@ -85,12 +88,12 @@ void WebSocketSession::pump() {
   for (int reads = 0;; ++reads) {
     if (!process_events()) return;
     if (reads == k_max_reads_per_turn) {
-      asio::post(socket_.get_executor(), [self = shared_from_this()] { self->pump(); });
+      asio::post(transport_.get_executor(), [self = shared_from_this()] { self->pump(); });
       return;
     }
     auto space = parser_.prepare(k_min_read);
     error_code ec;
-    const std::size_t n = socket_.read_some(asio::buffer(space.data(), space.size()), ec);
+    const std::size_t n = transport_.read_some(asio::buffer(space.data(), space.size()), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       arm_read();
       return;
@@ -103,7 +106,8 @@ void WebSocketSession::pump() {
     last_rx_ = Clock::now();
     stats_.bytes_in.add(static_cast<std::int64_t>(n));
     if (n < space.size()) {
-      // Drained: the socket reports readability again when more arrives.
+      // Drained (for TLS: this record; arm_read resumes at once when OpenSSL
+      // holds more): the socket reports readability again when more arrives.
       if (process_events()) arm_read();
       return;
     }
@@ -114,8 +118,7 @@ void WebSocketSession::arm_read() {
   if (reading_ || state_ == State::closed) return;
   parser_.release_if_idle();
   reading_ = true;
-  socket_.async_wait(asio::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](error_code ec) { self->on_readable(ec); });
+  transport_.async_wait_readable([self = shared_from_this()](error_code ec) { self->on_readable(ec); });
 }
 
 void WebSocketSession::on_readable(error_code ec) {
@@ -171,7 +174,7 @@ void WebSocketSession::resume_reading() {
   if (!read_parked_) return;
   read_parked_ = false;
   // Posted: resume_reading may be called from inside the handler.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(transport_.get_executor(), [self = shared_from_this()] {
     if (self->state_ != State::closed && !self->reading_) self->pump();
   });
 }
@@ -233,7 +236,7 @@ void WebSocketSession::schedule_flush() {
   // Deferred, so that everything queued by the current handler (a fan-out
   // batch, the replies to a multi-op frame) leaves in one write.
   flush_posted_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+  asio::post(transport_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
     self->do_write();
   });
@@ -270,7 +273,7 @@ void WebSocketSession::do_write() {
     }
     const std::size_t total = asio::buffer_size(std::span<const asio::const_buffer>(buffers.data(), nb));
     error_code ec;
-    std::size_t n = socket_.write_some(std::span<const asio::const_buffer>(buffers.data(), nb), ec);
+    std::size_t n = transport_.write_some(std::span<const asio::const_buffer>(buffers.data(), nb), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       ec = {};
       n = 0;
@@ -303,23 +306,43 @@ void WebSocketSession::do_write() {
         w.buffers.push_back(asio::buffer(w.frames[i]->bytes));
       }
     }
-    // Skip what the first attempt already sent.
-    std::size_t skip = n;
-    auto first = w.buffers.begin();
-    while (skip > 0 && skip >= first->size()) {
-      skip -= first->size();
-      ++first;
-    }
-    w.buffers.erase(w.buffers.begin(), first);
-    if (skip > 0) w.buffers.front() += skip;
+    consume(w.buffers, n);
     writing_ = true;
-    asio::async_write(socket_, w.buffers,
-                      [self = shared_from_this()](error_code wec, std::size_t) { self->on_write(wec, 0); });
+    wait_writable();
     return;
   }
 }
 
-void WebSocketSession::on_write(error_code ec, std::size_t) {
+void WebSocketSession::wait_writable() {
+  transport_.async_wait_writable([self = shared_from_this()](error_code ec) { self->on_writable(ec); });
+}
+
+// The rest of a partial write. For TLS, the retry after would_block carries
+// the same remaining bytes, as OpenSSL requires.
+void WebSocketSession::on_writable(error_code ec) {
+  if (state_ == State::closed) {
+    writing_ = false;
+    return;
+  }
+  if (!ec) {
+    PendingWrite& w = *pending_;
+    const std::size_t n = transport_.write_some(w.buffers, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      wait_writable();
+      return;
+    }
+    if (!ec) {
+      consume(w.buffers, n);
+      if (!w.buffers.empty()) {
+        wait_writable();
+        return;
+      }
+    }
+  }
+  on_write(ec);
+}
+
+void WebSocketSession::on_write(error_code ec) {
   writing_ = false;
   if (state_ == State::closed) return;
   if (ec) {
@@ -356,8 +379,7 @@ void WebSocketSession::after_close_written() {
     return;
   }
   // Nothing more from us; wait (reading) for the peer's close frame or EOF.
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  transport_.shutdown_send();
 }
 
 // ---------------------------------------------------------------------------
@@ -365,7 +387,7 @@ void WebSocketSession::after_close_written() {
 
 void WebSocketSession::start_closing(std::uint16_t code, std::string_view reason) {
   state_ = State::closing;
-  closing_ = std::make_unique<Closing>(socket_.get_executor());
+  closing_ = std::make_unique<Closing>(transport_.get_executor());
   if (code != websocket::close_code::no_status) {
     std::string payload;
     payload.reserve(2 + reason.size());
@@ -409,9 +431,7 @@ void WebSocketSession::finish() {
   state_ = State::closed;
   if (closing_) closing_->deadline.cancel();
   stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.clear()));
-  error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);  // pending waits and writes complete with operation_aborted
+  transport_.close();  // pending waits complete with operation_aborted
   if (Handler* h = std::exchange(handler_, nullptr)) h->on_closed();
 }
 

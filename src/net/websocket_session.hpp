@@ -1,5 +1,5 @@
-// WebSocketSession: one upgraded client connection, on a plain TCP socket
-// and wshub's own RFC 6455 frame layer (src/websocket).
+// WebSocketSession: one upgraded client connection, on a Transport (plain
+// TCP or TLS) and wshub's own RFC 6455 frame layer (src/websocket).
 //
 // Read side: waits for readability, then reads straight into the
 // websocket::FrameParser's buffer (non-blocking reads until the socket is
@@ -22,7 +22,6 @@
 // executor (its shard thread).
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <functional>
@@ -32,6 +31,7 @@
 
 #include "core/publication.hpp"
 #include "core/send_queue.hpp"
+#include "net/transport.hpp"
 #include "net/transport_stats.hpp"
 #include "websocket/frame_header.hpp"
 #include "websocket/frame_parser.hpp"
@@ -63,7 +63,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     virtual void on_closed() = 0;
   };
 
-  WebSocketSession(boost::asio::ip::tcp::socket&& socket, const WebSocketLimits& limits, TransportStats& stats);
+  WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats);
   ~WebSocketSession();
 
   using OpenHandler = std::function<void(std::shared_ptr<WebSocketSession>)>;
@@ -112,12 +112,14 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void queue_control(websocket::Opcode op, const char* data, std::size_t len);
   void schedule_flush();
   void do_write();
-  void on_write(boost::system::error_code ec, std::size_t n);
+  void wait_writable();
+  void on_writable(boost::system::error_code ec);
+  void on_write(boost::system::error_code ec);
   void written(std::size_t bytes, const core::SharedFrame* frames, std::size_t count);
   void after_close_written();
   void finish();
 
-  boost::asio::ip::tcp::socket socket_;
+  Transport transport_;
   std::chrono::seconds close_timeout_;
   TransportStats& stats_;
   Handler* handler_ = nullptr;

@@ -159,6 +159,8 @@ class Server:
         self.stderr_path = self.workdir / "stderr.log"
         self.returncode = None
         self.redis = None  # the server's own redis-server under WSHUB_TEST_BROKER=redis
+        self.tls = False   # the public listener speaks TLS (tls_cert_file set)
+        self.ssl_context = None  # client context for request() when tls; set by the test
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -199,12 +201,13 @@ class Server:
             text = self.stdout_path.read_bytes().decode("utf-8", "replace")
             if "\n" in text:
                 first = text.split("\n", 1)[0]
-                m = re.fullmatch(r"wshub listening on http://([0-9.]+):(\d+)\s*", first)
+                m = re.fullmatch(r"wshub listening on (https?)://([0-9.]+):(\d+)\s*", first)
                 if not m:
                     raise AssertionError(f"unexpected first stdout line: {first!r}\n"
                                          f"stderr:\n{self.stderr_tail()}")
-                self.host = m.group(1)
-                self.port = int(m.group(2))
+                self.tls = m.group(1) == "https"
+                self.host = m.group(2)
+                self.port = int(m.group(3))
                 if self.redis is not None:
                     self.wait_ready(timeout)
                 return self
@@ -223,11 +226,11 @@ class Server:
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def ws_url(self):
-        return f"ws://127.0.0.1:{self.port}/ws"
+        return f"{'wss' if self.tls else 'ws'}://127.0.0.1:{self.port}/ws"
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
@@ -291,7 +294,11 @@ class Server:
             hdrs.setdefault("Content-Type", "application/json")
         if key is not None:
             hdrs["Authorization"] = f"apikey {key}"
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=scaled(timeout))
+        if self.tls:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=scaled(timeout),
+                                               context=self.ssl_context)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=scaled(timeout))
         try:
             conn.request(method, path, body=data, headers=hdrs)
             resp = conn.getresponse()
@@ -369,17 +376,19 @@ class WsClient:
 
     @classmethod
     async def connect(cls, port, user=None, query=None, headers=None, path="/ws",
-                      timeout=10, read_welcome=True):
+                      timeout=10, read_welcome=True, ssl=None):
+        """ssl: an ssl.SSLContext for wss://; None: ws://."""
         params = {}
         if user is not None:
             params["user"] = user
         params.update(query or {})
-        url = f"ws://127.0.0.1:{port}{path}"
+        url = f"{'wss' if ssl is not None else 'ws'}://127.0.0.1:{port}{path}"
         if params:
             url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         ws = await asyncio.wait_for(
             websockets.connect(url, max_size=None, ping_interval=None, close_timeout=5,
-                               extra_headers=headers, open_timeout=scaled(timeout)),
+                               extra_headers=headers, open_timeout=scaled(timeout),
+                               **({"ssl": ssl} if ssl is not None else {})),
             scaled(timeout))
         client = cls(ws)
         if read_welcome:

@@ -79,10 +79,12 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "max_header_count",
                           "trusted_proxy_header",
                           "trusted_proxies",
-                          "web_root"}) {
+                          "web_root",
+                          "tls_cert_file",
+                          "tls_key_file"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 48u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 50u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
