@@ -365,6 +365,9 @@ int run_server(const config::Config& cfg) {
   listener->start();
   if (api_listener) api_listener->start();
 
+  // Handled from before the address is announced: a SIGTERM sent as soon as
+  // the line appears must drain, not kill the process with the default action.
+  asio::signal_set signals(control, SIGINT, SIGTERM);
   std::cout << "wshub listening on " << (tls_store ? "https://" : "http://") << address << std::endl;
   if (api_listener) {
     std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
@@ -373,7 +376,6 @@ int run_server(const config::Config& cfg) {
                config::describe(cfg));
 
   hub::Drain drain(shards, control.get_executor());
-  asio::signal_set signals(control, SIGINT, SIGTERM);
   int exit_code = 0;
   bool draining = false;
   std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
