@@ -260,6 +260,10 @@ int run_server(const config::Config& cfg) {
   routes.max_header_size = cfg.max_header_size;
   routes.max_header_count = cfg.max_header_count;
   routes.stats_for_this_shard = []() -> net::TransportStats& { return hub::Shard::current()->transport; };
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    shards.at(i).writes = std::make_unique<net::WriteBatcher>(shards.at(i).executor(), cfg.io_uring);
+  }
+  routes.write_batcher_for_this_shard = [] { return hub::Shard::current()->writes.get(); };
   std::optional<web::StaticFiles> static_files;
   if (!cfg.web_root.empty()) {
     static_files.emplace(cfg.web_root);
@@ -372,7 +376,8 @@ int run_server(const config::Config& cfg) {
   if (api_listener) {
     std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
   }
-  spdlog::info("wshub serving: instance={} shards={} address={} {}", hub.instance_id, shards.size(), address,
+  spdlog::info("wshub serving: instance={} shards={} writes={} address={} {}", hub.instance_id, shards.size(),
+               shards.at(0).writes->mode() == net::BatchSender::Mode::io_uring ? "io_uring" : "sendmsg", address,
                config::describe(cfg));
 
   hub::Drain drain(shards, control.get_executor());

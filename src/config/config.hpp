@@ -65,6 +65,7 @@ struct Config {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds close_timeout{5};  // 0: drop TCP right after our close frame
   unsigned workers = 0;                   // 0: one per core
+  bool io_uring = true;                   // batched socket writes (net::BatchSender)
   std::size_t max_channels_per_connection = 128;
   std::size_t max_publish_size = 65536;
   std::size_t api_max_body_size = 1048576;

@@ -367,6 +367,10 @@ std::vector<Option> build_options() {
                           seconds_field<C>(&C::close_timeout, 0)));
   t.push_back(make_option({"workers", K::whole_number, "N", "I/O threads, at most 64; 0: one per CPU core."},
                           number_field<C>(&C::workers, "", 0, 64)));
+  t.push_back(make_option({"io_uring", K::boolean, "BOOL",
+                           "Batch each shard's socket writes into one io_uring system call when the kernel "
+                           "allows it (false: one sendmsg per write)."},
+                          bool_field<C>(&C::io_uring)));
   t.push_back(make_option(
       {"max_channels_per_connection", K::whole_number, "N", "Subscriptions one connection may hold (429 beyond)."},
       number_field<C>(&C::max_channels_per_connection, "", 1, k_no_limit)));

@@ -21,6 +21,7 @@
 #include "core/channel_index.hpp"
 #include "hub/channel_table.hpp"
 #include "net/transport_stats.hpp"
+#include "net/write_batcher.hpp"
 
 namespace wshub::hub {
 
@@ -78,6 +79,10 @@ class Shard {
   // --- readable from any thread ---
   net::TransportStats transport;
   ShardCounters counters;
+
+  // --- owned by this shard's thread; set before the thread starts ---
+  // The sessions' deferred writes, sent together (null: each on its own).
+  std::unique_ptr<net::WriteBatcher> writes;
 
  private:
   std::size_t index_;

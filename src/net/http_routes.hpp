@@ -34,6 +34,8 @@ struct HttpRoutes {
   std::function<UpgradeVerdict(const Request&, const boost::asio::ip::address& peer)> on_upgrade;
   std::function<void(Request&&, Responder)> on_request;
   std::function<TransportStats&()> stats_for_this_shard;
+  // The running shard's WriteBatcher; unset or null: sessions write on their own.
+  std::function<WriteBatcher*()> write_batcher_for_this_shard;
   WebSocketLimits websocket;
   std::size_t max_body_size = 1 << 20;
   std::size_t max_header_size = 16 * 1024;

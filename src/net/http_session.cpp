@@ -179,8 +179,9 @@ void HttpSession::upgrade(Request&& req) {
     return;
   }
   deadline_.cancel();
-  auto ws = std::make_shared<WebSocketSession>(std::move(transport_), routes_.websocket,
-                                               routes_.stats_for_this_shard());
+  auto ws = std::make_shared<WebSocketSession>(
+      std::move(transport_), routes_.websocket, routes_.stats_for_this_shard(),
+      routes_.write_batcher_for_this_shard ? routes_.write_batcher_for_this_shard() : nullptr);
   // Frames the client sent right behind its request may already be in our buffer.
   const auto early = buffer_.data();
   ws->accept(websocket::make_accept_response(req[http::field::sec_websocket_key]),

@@ -1,10 +1,12 @@
 #include "net/websocket_session.hpp"
 
 #include <array>
+#include <cerrno>
 #include <boost/asio/post.hpp>
 #include <vector>
 
 #include "core/json_fields.hpp"
+#include "net/write_batcher.hpp"
 #include "websocket/close_code.hpp"
 #include "websocket/frame_header.hpp"
 
@@ -23,8 +25,6 @@ std::int64_t steady_ns(std::chrono::steady_clock::time_point t) {
 constexpr std::size_t k_min_read = 512;
 constexpr int k_max_reads_per_turn = 16;          // then yield to other connections
 constexpr std::size_t k_max_pending_control = 1024;  // pongs beyond this are dropped (ping floods)
-// [control][header] + frames and the separators between them.
-constexpr std::size_t k_max_buffers = 2 + 2 * WebSocketSession::k_max_batch_frames;
 constexpr char k_separator = '\n';
 
 // Drops the first `n` bytes from a gather list.
@@ -61,10 +61,12 @@ struct WebSocketSession::Closing {
   std::string frame;  // the encoded close frame, sent once the queue is done
 };
 
-WebSocketSession::WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats)
+WebSocketSession::WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats,
+                                   WriteBatcher* batcher)
     : transport_(std::move(transport)),
       close_timeout_(limits.close_timeout),
       stats_(stats),
+      batcher_(batcher),
       parser_(limits.max_message_size, core::k_json_padding),
       queue_(limits.send_queue_bytes) {}
 
@@ -236,81 +238,131 @@ void WebSocketSession::schedule_flush() {
   // Deferred, so that everything queued by the current handler (a fan-out
   // batch, the replies to a multi-op frame) leaves in one write.
   flush_posted_ = true;
+  if (batcher_ != nullptr && !transport_.is_tls()) {
+    batcher_->schedule(shared_from_this());
+    return;
+  }
   asio::post(transport_.get_executor(), [self = shared_from_this()] {
     self->flush_posted_ = false;
     self->do_write();
   });
 }
 
+bool WebSocketSession::begin_batched_write(OutgoingWrite& w) {
+  flush_posted_ = false;
+  if (writing_ || state_ == State::closed || close_sent_) return false;
+  return prepare_write(w);
+}
+
+void WebSocketSession::end_batched_write(OutgoingWrite& w, ssize_t result) {
+  error_code ec;
+  std::size_t n = 0;
+  if (result >= 0) {
+    n = static_cast<std::size_t>(result);
+  } else if (result != -EAGAIN && result != -EWOULDBLOCK) {
+    ec = error_code(static_cast<int>(-result), boost::system::system_category());
+  }
+  complete_write(w, n, ec);
+  // Over the batch limits, or the close frame still to go: the next flush.
+  if (!writing_ && state_ != State::closed && !close_sent_ &&
+      (!queue_.empty() || !control_.empty() || state_ == State::closing)) {
+    schedule_flush();
+  }
+}
+
 void WebSocketSession::do_write() {
   while (!writing_ && state_ != State::closed && !close_sent_) {
-    if (state_ == State::closing && queue_.empty()) {
-      control_ += closing_->frame;
-      close_sent_ = true;
-    }
-    std::array<core::SharedFrame, k_max_batch_frames> frames;
-    std::size_t count = 0;
-    std::size_t payload = 0;
-    if (!close_sent_ && !queue_.empty()) {
-      std::size_t released = 0;
-      count = queue_.take_batch(std::span<core::SharedFrame>(frames), k_max_batch_bytes, released);
-      stats_.queued_bytes.add(-static_cast<std::int64_t>(released));
-      payload = released - 1;  // each frame counted its separator; there is one fewer
-    }
-    if (control_.empty() && count == 0) return;
-
-    std::array<asio::const_buffer, k_max_buffers> buffers;
-    std::size_t nb = 0;
-    std::uint8_t header[websocket::k_max_server_header];
-    if (!control_.empty()) buffers[nb++] = asio::buffer(control_);
-    if (count > 0) {
-      const std::size_t h = websocket::encode_frame_header(header, Opcode::text, true, payload);
-      buffers[nb++] = asio::buffer(header, h);
-      for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) buffers[nb++] = asio::buffer(&k_separator, 1);
-        buffers[nb++] = asio::buffer(frames[i]->bytes);
-      }
-    }
-    const std::size_t total = asio::buffer_size(std::span<const asio::const_buffer>(buffers.data(), nb));
+    OutgoingWrite w;
+    if (!prepare_write(w)) return;
+    std::array<asio::const_buffer, OutgoingWrite::k_max_iov> buffers;
+    for (std::size_t i = 0; i < w.iov_count; ++i) buffers[i] = asio::buffer(w.iov[i].iov_base, w.iov[i].iov_len);
     error_code ec;
-    std::size_t n = transport_.write_some(std::span<const asio::const_buffer>(buffers.data(), nb), ec);
+    std::size_t n = transport_.write_some(std::span<const asio::const_buffer>(buffers.data(), w.iov_count), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       ec = {};
       n = 0;
     }
-    if (ec) {
-      finish();
-      return;
-    }
-    if (n == total) {
-      control_.clear();
-      written(total, frames.data(), count);
-      if (close_sent_) after_close_written();
-      continue;  // more may be queued (over the batch limits)
-    }
+    complete_write(w, n, ec);
+  }
+}
 
-    // Partial: the rest goes asynchronously, from storage that outlives this call.
-    if (!pending_) pending_ = std::make_unique<PendingWrite>();
-    PendingWrite& w = *pending_;
-    w.control = std::move(control_);
-    control_.clear();
-    std::copy(header, header + websocket::k_max_server_header, w.header.begin());
-    w.frames.assign(std::make_move_iterator(frames.begin()), std::make_move_iterator(frames.begin() + count));
-    w.total = total;
-    w.buffers.clear();
-    if (!w.control.empty()) w.buffers.push_back(asio::buffer(w.control));
-    if (count > 0) {
-      w.buffers.push_back(asio::buffer(w.header.data(), buffers[w.control.empty() ? 0 : 1].size()));
-      for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) w.buffers.push_back(asio::buffer(&k_separator, 1));
-        w.buffers.push_back(asio::buffer(w.frames[i]->bytes));
-      }
+// Takes the next batch off the queue (and the close frame once the queue is
+// empty while closing) and lays it out in `w`. control_ stays as it is until
+// complete_write: `w` points into it.
+bool WebSocketSession::prepare_write(OutgoingWrite& w) {
+  if (state_ == State::closing && queue_.empty()) {
+    control_ += closing_->frame;
+    close_sent_ = true;
+  }
+  w.frame_count = 0;
+  std::size_t payload = 0;
+  if (!close_sent_ && !queue_.empty()) {
+    std::size_t released = 0;
+    w.frame_count = queue_.take_batch(std::span<core::SharedFrame>(w.frames), k_max_batch_bytes, released);
+    stats_.queued_bytes.add(-static_cast<std::int64_t>(released));
+    payload = released - 1;  // each frame counted its separator; there is one fewer
+  }
+  if (control_.empty() && w.frame_count == 0) return false;
+
+  std::size_t nb = 0;
+  if (!control_.empty()) w.iov[nb++] = iovec{control_.data(), control_.size()};
+  if (w.frame_count > 0) {
+    const std::size_t h = websocket::encode_frame_header(w.header.data(), Opcode::text, true, payload);
+    w.iov[nb++] = iovec{w.header.data(), h};
+    for (std::size_t i = 0; i < w.frame_count; ++i) {
+      if (i > 0) w.iov[nb++] = iovec{const_cast<char*>(&k_separator), 1};
+      const std::string& bytes = w.frames[i]->bytes;
+      w.iov[nb++] = iovec{const_cast<char*>(bytes.data()), bytes.size()};
     }
-    consume(w.buffers, n);
-    writing_ = true;
-    wait_writable();
+  }
+  w.iov_count = nb;
+  w.total = 0;
+  for (std::size_t i = 0; i < nb; ++i) w.total += w.iov[i].iov_len;
+  return true;
+}
+
+// `n` bytes of `w` were written (ec: the socket failed). A partial write
+// continues asynchronously, from storage that outlives `w`.
+void WebSocketSession::complete_write(OutgoingWrite& w, std::size_t n, error_code ec) {
+  if (ec) {
+    w.release_frames();
+    finish();
     return;
   }
+  if (n == w.total) {
+    control_.clear();
+    written(w.total, w.frames.data(), w.frame_count);
+    w.release_frames();
+    if (close_sent_) after_close_written();
+    return;
+  }
+
+  if (!pending_) pending_ = std::make_unique<PendingWrite>();
+  PendingWrite& p = *pending_;
+  const bool has_control = !control_.empty();
+  p.control = std::move(control_);
+  control_.clear();
+  p.header = w.header;
+  p.frames.assign(std::make_move_iterator(w.frames.begin()),
+                  std::make_move_iterator(w.frames.begin() + static_cast<std::ptrdiff_t>(w.frame_count)));
+  w.frame_count = 0;
+  p.total = w.total;
+  p.buffers.clear();
+  std::size_t next = 0;
+  if (has_control) {
+    p.buffers.push_back(asio::buffer(p.control));
+    ++next;
+  }
+  if (!p.frames.empty()) {
+    p.buffers.push_back(asio::buffer(p.header.data(), w.iov[next].iov_len));
+    for (std::size_t i = 0; i < p.frames.size(); ++i) {
+      if (i > 0) p.buffers.push_back(asio::buffer(&k_separator, 1));
+      p.buffers.push_back(asio::buffer(p.frames[i]->bytes));
+    }
+  }
+  consume(p.buffers, n);
+  writing_ = true;
+  wait_writable();
 }
 
 void WebSocketSession::wait_writable() {

@@ -10,9 +10,11 @@
 // Write side: one write in flight. Everything queued meanwhile (up to
 // k_max_batch_bytes and k_max_batch_frames) leaves as ONE '\n'-joined text
 // frame, in a single gather write of [pending control frames][our header]
-// [frame][\n][frame]...: the shared payloads are never copied. The write is
-// tried synchronously first; only a partial write takes the asynchronous
-// path. Pongs, pings and the close frame go out between data frames. Over
+// [frame][\n][frame]... (an OutgoingWrite): the shared payloads are never
+// copied. The write is deferred to the end of the current handler; on plain
+// TCP with a WriteBatcher it goes out with every other session's write of
+// that moment in one system call, otherwise on its own. Only a partial write
+// takes the asynchronous path (a readiness wait on this socket). Pongs, pings and the close frame go out between data frames. Over
 // the queue limit the session closes with 4000 (slow consumer) and drops its
 // queue. close() sends the close frame once the in-flight write is done; if
 // the peer does not finish the close handshake within close_timeout the TCP
@@ -31,12 +33,15 @@
 
 #include "core/publication.hpp"
 #include "core/send_queue.hpp"
+#include "net/outgoing_write.hpp"
 #include "net/transport.hpp"
 #include "net/transport_stats.hpp"
 #include "websocket/frame_header.hpp"
 #include "websocket/frame_parser.hpp"
 
 namespace wshub::net {
+
+class WriteBatcher;
 
 struct WebSocketLimits {
   std::size_t max_message_size = 65536;
@@ -49,7 +54,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
  public:
   using Clock = std::chrono::steady_clock;
   static constexpr std::size_t k_max_batch_bytes = 64 * 1024;
-  static constexpr std::size_t k_max_batch_frames = 31;  // 2 + 2 * 31 = 64 buffers: one sendmsg (asio's iovec limit)
+  static constexpr std::size_t k_max_batch_frames = OutgoingWrite::k_max_frames;
 
   class Handler {
    public:
@@ -63,7 +68,9 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
     virtual void on_closed() = 0;
   };
 
-  WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats);
+  // `batcher`: the shard's WriteBatcher, or null (each write on its own).
+  WebSocketSession(Transport&& transport, const WebSocketLimits& limits, TransportStats& stats,
+                   WriteBatcher* batcher = nullptr);
   ~WebSocketSession();
 
   using OpenHandler = std::function<void(std::shared_ptr<WebSocketSession>)>;
@@ -97,6 +104,13 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   bool is_open() const noexcept { return state_ == State::open; }
   std::size_t queued_bytes() const noexcept { return queue_.bytes(); }
 
+  // --- for the WriteBatcher (plain TCP only) ---
+  int native_handle() noexcept { return static_cast<int>(transport_.socket().native_handle()); }
+  // Lays out the next write in `w`; false when there is nothing to send now.
+  bool begin_batched_write(OutgoingWrite& w);
+  // `result`: bytes written or -errno, as net::SendRequest. Consumes `w`.
+  void end_batched_write(OutgoingWrite& w, ssize_t result);
+
  private:
   enum class State : std::uint8_t { handshake, open, closing, closed };
   struct PendingWrite;  // a write that did not complete synchronously
@@ -112,6 +126,8 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   void queue_control(websocket::Opcode op, const char* data, std::size_t len);
   void schedule_flush();
   void do_write();
+  bool prepare_write(OutgoingWrite& w);
+  void complete_write(OutgoingWrite& w, std::size_t n, boost::system::error_code ec);
   void wait_writable();
   void on_writable(boost::system::error_code ec);
   void on_write(boost::system::error_code ec);
@@ -122,6 +138,7 @@ class WebSocketSession : public std::enable_shared_from_this<WebSocketSession> {
   Transport transport_;
   std::chrono::seconds close_timeout_;
   TransportStats& stats_;
+  WriteBatcher* batcher_;
   Handler* handler_ = nullptr;
   websocket::FrameParser parser_;
   core::SendQueue queue_;

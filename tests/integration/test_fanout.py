@@ -28,12 +28,13 @@ def channels_of(i):
 
 @pytest.mark.tsan
 @pytest.mark.slow
-@pytest.mark.parametrize("workers", [2, 4])
-def test_fanout_many_clients(server_factory, workers):
+# io_uring: the shards' batched writes (net::BatchSender) and the one-sendmsg-per-write fallback.
+@pytest.mark.parametrize("workers,io_uring", [(2, "true"), (4, "true"), (2, "false")])
+def test_fanout_many_clients(server_factory, workers, io_uring):
     global FAN
     FAN = uniq("fan")
     srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
-                               "--client-op-burst", "100000"])
+                               "--client-op-burst", "100000", "--io-uring", io_uring])
 
     async def main():
         clients = await connect_many(srv.port, N_CLIENTS, user=lambda i: f"fan{i % 37}")
