@@ -542,7 +542,8 @@ def main():
         w(f"## Cluster: two instances on one redis-server, {n:,} subscribers, {params.get('channels', '?')} "
           f"channels, {r}/s ({params.get('duration_s', '?')} s)\n")
         w("`wshub-bench cluster`: two instances of each server on one `redis-server` (wshub with "
-          "`--broker redis://...` and default workers; the Node ws hub and Socket.IO with its Redis adapter "
+          "`--broker redis://...`, once with `--workers 1`, one thread per instance like the Node peers, and "
+          "once with default workers, a shard per core in each instance; the Node ws hub and Socket.IO with its Redis adapter "
           "unchanged; Bun pub/sub has no broker and is not in this section). Subscriber k of each channel "
           "is on instance k % 2, so every channel has subscribers on both; channel c is published through "
           "`POST /api/publish` of instance (c % P) % 2, so both instances' APIs publish and half of the "
@@ -589,9 +590,11 @@ def main():
           "until a probe fails and then bisected (`bench/saturation.py`): a probe passes when nothing is lost, "
           "duplicated or reordered, no subscriber is evicted, and the publishers keep up with the planned "
           "rate. The last columns are a separate run at half the loss-free rate. One search per server. "
-          "The load generator's one client thread also reads every delivery, so on a small machine it can "
-          "be the first to fall behind: when every server's search ends near the same rate, that rate is "
-          "the client's limit, and the CPU per delivery is the figure to compare.\n")
+          "The load generator runs two client threads here (`--threads 2`) and reads every delivery, so "
+          "client and server share the machine's cores: the loss-free rate is the whole machine's, and a "
+          "server that needs less CPU per delivery leaves more of it to the client. When every server's "
+          "search ends near the same rate, that rate is the client's limit, and the CPU per delivery is "
+          "the figure to compare.\n")
         rows = []
         for s in sat_servers:
             probes = ", ".join(f"{p['rate']}{'' if p['pass'] else ' ✗'}"
