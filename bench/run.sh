@@ -75,7 +75,7 @@ else
   SLOW_ARGS=(--subscribers 100 --channels 2 --slow-share 0.1 --rate 120 --payload 16000 --duration 6)
   CLUSTER_POINTS="5000:200 10000:200"
   SAT_SUBSCRIBERS=10000
-  SAT_START=200
+  SAT_START=400
   SAT_BISECT=3
 fi
 SAT_MAX=25600
