@@ -27,12 +27,8 @@ Response make_response(unsigned status, std::string body, unsigned version, bool
   return res;
 }
 
-HttpSession::HttpSession(Transport&& transport, const HttpRoutes& routes)
-    : transport_(std::move(transport)), deadline_(transport_.get_executor()), routes_(routes) {
-  boost::system::error_code ec;
-  const auto remote = transport_.socket().remote_endpoint(ec);
-  if (!ec) peer_ = remote.address();
-}
+HttpSession::HttpSession(Transport&& transport, const asio::ip::tcp::endpoint& peer, const HttpRoutes& routes)
+    : transport_(std::move(transport)), deadline_(transport_.get_executor()), peer_(peer.address()), routes_(routes) {}
 
 void HttpSession::run() {
   asio::dispatch(transport_.get_executor(), [self = shared_from_this()] {

@@ -15,6 +15,7 @@
 // may be called from other threads (it posts back).
 #pragma once
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -31,7 +32,8 @@ namespace wshub::net {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(Transport&& transport, const HttpRoutes& routes);
+  // `peer`: the TCP peer, as the accept reported it.
+  HttpSession(Transport&& transport, const boost::asio::ip::tcp::endpoint& peer, const HttpRoutes& routes);
   void run();
 
  private:

@@ -1,6 +1,12 @@
 #include "net/listener.hpp"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
+#include <cerrno>
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
@@ -10,37 +16,53 @@ namespace wshub::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint,
-                   std::vector<asio::any_io_executor> shard_executors, const HttpRoutes& routes,
-                   const tls::TlsContextStore* tls)
-    : acceptor_(control), backoff_(control), shards_(std::move(shard_executors)), routes_(routes), tls_(tls) {
-  acceptor_.open(endpoint.protocol());
-  acceptor_.set_option(asio::socket_base::reuse_address(true));
-  acceptor_.bind(endpoint);
-  acceptor_.listen(asio::socket_base::max_listen_connections);
-}
-
-void Listener::start() { do_accept(); }
-
-void Listener::stop() {
-  stopped_ = true;
-  boost::system::error_code ignored;
-  acceptor_.close(ignored);
-  backoff_.cancel();
-}
-
-void Listener::do_accept() {
-  if (stopped_) return;
-  auto& shard = shards_[next_];
-  next_ = (next_ + 1) % shards_.size();
-  acceptor_.async_accept(shard, [this](boost::system::error_code ec, tcp::socket socket) {
-    if (stopped_) return;
+// One shard's accept loop on its own descriptor of the listening socket.
+// Thread-safety: lives on its shard's executor; only request_stop() may be
+// called from another thread (the control thread, before it posts stop()).
+class Listener::ShardAcceptor : public std::enable_shared_from_this<ShardAcceptor> {
+ public:
+  // Takes ownership of `fd` (a dup of the listening descriptor).
+  ShardAcceptor(const asio::any_io_executor& shard, tcp protocol, int fd, const HttpRoutes& routes,
+                const tls::TlsContextStore* tls)
+      : executor_(shard), acceptor_(shard), backoff_(shard), routes_(routes), tls_(tls) {
+    boost::system::error_code ec;
+    acceptor_.assign(protocol, fd, ec);
     if (ec) {
-      // Out of descriptors or memory: pause instead of spinning on the error.
-      spdlog::warn("accept failed: {}; pausing accepts for 100 ms", ec.message());
+      ::close(fd);
+      throw boost::system::system_error(ec, "listener: cannot use the listening descriptor on a shard");
+    }
+  }
+
+  const asio::any_io_executor& executor() const noexcept { return executor_; }
+
+  // Any thread: accepted connections are dropped from now on.
+  void request_stop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+
+  void do_accept() {
+    if (stopped()) return;
+    acceptor_.async_accept(peer_, [self = shared_from_this()](boost::system::error_code ec, tcp::socket socket) {
+      self->on_accept(ec, std::move(socket));
+    });
+  }
+
+  void stop() {
+    request_stop();
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);  // the pending accept completes with operation_aborted
+    backoff_.cancel();
+  }
+
+ private:
+  bool stopped() const noexcept { return stop_requested_.load(std::memory_order_acquire); }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (stopped()) return;  // `socket`, if any, is closed on the way out
+    if (ec) {
+      // Out of descriptors or memory: pause this shard instead of spinning on the error.
+      spdlog::warn("accept failed: {}; pausing accepts on this shard for 100 ms", ec.message());
       backoff_.expires_after(std::chrono::milliseconds(100));
-      backoff_.async_wait([this](boost::system::error_code wait_ec) {
-        if (!wait_ec) do_accept();
+      backoff_.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+        if (!wait_ec) self->do_accept();
       });
       return;
     }
@@ -48,9 +70,69 @@ void Listener::do_accept() {
     socket.set_option(tcp::no_delay(true), ignored);
     Transport transport =
         tls_ != nullptr ? Transport(std::move(socket), tls_->current()) : Transport(std::move(socket));
-    std::make_shared<HttpSession>(std::move(transport), routes_)->run();
+    std::make_shared<HttpSession>(std::move(transport), peer_, routes_)->run();
     do_accept();
-  });
+  }
+
+  const asio::any_io_executor executor_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;  // after EMFILE and friends
+  tcp::endpoint peer_;          // filled by each accept (no getpeername)
+  const HttpRoutes& routes_;
+  const tls::TlsContextStore* tls_;
+  // Set by Listener::stop() on the control thread, so that a connection this
+  // shard accepts before the posted stop() runs is not served.
+  std::atomic<bool> stop_requested_{false};
+};
+
+Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint,
+                   const std::vector<asio::any_io_executor>& shard_executors, const HttpRoutes& routes,
+                   const tls::TlsContextStore* tls) {
+  tcp::acceptor listening(control);
+  listening.open(endpoint.protocol());
+  listening.set_option(asio::socket_base::reuse_address(true));
+  listening.bind(endpoint);
+  listening.listen(asio::socket_base::max_listen_connections);
+  local_endpoint_ = listening.local_endpoint();
+  // Out of the control reactor: it would otherwise wake the control thread
+  // for every connection the shards accept.
+  listen_fd_ = listening.release();
+  acceptors_.reserve(shard_executors.size());
+  for (const auto& shard : shard_executors) {
+    const int fd = ::dup(listen_fd_);
+    if (fd < 0) {
+      const int err = errno;
+      ::close(listen_fd_);
+      throw boost::system::system_error(err, boost::system::system_category(), "listener: dup");
+    }
+    try {
+      acceptors_.push_back(std::make_shared<ShardAcceptor>(shard, endpoint.protocol(), fd, routes, tls));
+    } catch (...) {
+      ::close(listen_fd_);
+      throw;
+    }
+  }
+}
+
+Listener::~Listener() {
+  if (listen_fd_ >= 0) ::close(listen_fd_);
+}
+
+void Listener::start() {
+  for (const auto& acceptor : acceptors_) {
+    asio::post(acceptor->executor(), [acceptor] { acceptor->do_accept(); });
+  }
+}
+
+void Listener::stop() {
+  for (const auto& acceptor : acceptors_) {
+    acceptor->request_stop();
+    asio::post(acceptor->executor(), [acceptor] { acceptor->stop(); });
+  }
+  if (listen_fd_ >= 0) {
+    ::close(listen_fd_);
+    listen_fd_ = -1;
+  }
 }
 
 }  // namespace wshub::net

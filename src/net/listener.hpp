@@ -1,14 +1,26 @@
-// Listener: accepts TCP connections and spreads them round-robin over the
-// shard executors, where each becomes an HttpSession. With a TLS context
-// store, each connection is a TLS Transport on the store's current context
-// (taken at accept, so a reload affects only later connections).
+// Listener: one listening TCP socket whose connections are accepted on every
+// shard, each becoming an HttpSession on the shard that accepted it. With a
+// TLS context store, each connection is a TLS Transport on the store's
+// current context (taken at accept, so a reload affects only later
+// connections).
 //
-// Thread-safety: runs on the control executor; start/stop must be called there.
+// The control thread binds and listens (bind errors are start-up
+// exceptions); every shard then gets its own acceptor on a dup() of that
+// descriptor, in its own reactor, and runs its own accept loop. A
+// connection's whole life, accept included, is on one shard thread: no
+// hand-off between threads, no wake-up of a second thread per connection.
+// Whichever shard is waiting when a connection arrives takes it (the others
+// see EAGAIN), so idle shards take more.
+//
+// Thread-safety: the constructor, start() and stop() run on the control
+// executor. Each shard's acceptor is used only on its shard (start and stop
+// post to it). Destroy the listener only once the shards no longer run
+// (joined, or never started).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <memory>
 #include <vector>
 
 #include "net/http_routes.hpp"
@@ -18,27 +30,30 @@ namespace wshub::net {
 
 class Listener {
  public:
-  // Throws at start-up when the address cannot be bound (bad config).
-  // `tls`: null for plain HTTP; otherwise it must outlive the listener and,
-  // like the listener, is used only on the control executor.
+  // Throws at start-up when the address cannot be bound (bad config) or a
+  // shard's descriptor cannot be made.
+  // `tls`: null for plain HTTP; otherwise it must outlive the listener
+  // (current() is called on the shards).
   Listener(boost::asio::any_io_executor control, const boost::asio::ip::tcp::endpoint& endpoint,
-           std::vector<boost::asio::any_io_executor> shard_executors, const HttpRoutes& routes,
+           const std::vector<boost::asio::any_io_executor>& shard_executors, const HttpRoutes& routes,
            const tls::TlsContextStore* tls = nullptr);
+  ~Listener();
+  Listener(const Listener&) = delete;
+  Listener& operator=(const Listener&) = delete;
 
-  boost::asio::ip::tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+  boost::asio::ip::tcp::endpoint local_endpoint() const { return local_endpoint_; }
+  // Starts every shard's accept loop.
   void start();
+  // Closes the listening descriptor and, on each shard, its acceptor. Once
+  // stop() has returned, no connection becomes a session.
   void stop();
 
  private:
-  void do_accept();
+  class ShardAcceptor;
 
-  boost::asio::ip::tcp::acceptor acceptor_;
-  boost::asio::steady_timer backoff_;  // after EMFILE and friends
-  std::vector<boost::asio::any_io_executor> shards_;
-  std::size_t next_ = 0;
-  const HttpRoutes& routes_;
-  const tls::TlsContextStore* tls_;
-  bool stopped_ = false;
+  int listen_fd_ = -1;  // registered with no reactor: the control thread never wakes for a connection
+  boost::asio::ip::tcp::endpoint local_endpoint_;
+  std::vector<std::shared_ptr<ShardAcceptor>> acceptors_;
 };
 
 }  // namespace wshub::net

@@ -80,6 +80,14 @@ void WebSocketSession::accept(std::string response, std::string_view early_bytes
   last_rx_ = last_ping_ = Clock::now();
   on_open(shared_from_this());
   schedule_flush();  // the 101 (and the welcome, when on_open queued it) in one write
+  if (early_bytes.empty()) {
+    // The HTTP layer read to the end of the request and a client normally
+    // waits for our 101, so a read now would almost always be an EAGAIN
+    // syscall. The wait still reports bytes that are already there (Asio
+    // re-arms the descriptor in epoll) and, with TLS, input OpenSSL holds.
+    arm_read();
+    return;
+  }
   pump();
 }
 

@@ -36,12 +36,34 @@ core::Expected<TlsContextStore, std::string> TlsContextStore::load(std::string c
   return store;
 }
 
+TlsContextStore::TlsContextStore(TlsContextStore&& other) noexcept
+    : cert_file_(std::move(other.cert_file_)), key_file_(std::move(other.key_file_)) {
+  const std::lock_guard lock(other.mutex_);
+  current_ = std::move(other.current_);
+  reloads_ = other.reloads_;
+}
+
+std::shared_ptr<ssl::context> TlsContextStore::current() const {
+  const std::lock_guard lock(mutex_);
+  return current_;
+}
+
+std::uint64_t TlsContextStore::reloads() const {
+  const std::lock_guard lock(mutex_);
+  return reloads_;
+}
+
 core::Expected<void, std::string> TlsContextStore::reload() {
+  // Files are read and the context built without the lock: accepts go on meanwhile.
   auto ctx = build(cert_file_, key_file_);
   if (!ctx) return core::unexpected(ctx.error());
-  current_ = std::move(*ctx);
-  ++reloads_;
-  return {};
+  std::shared_ptr<ssl::context> previous = std::move(*ctx);
+  {
+    const std::lock_guard lock(mutex_);
+    current_.swap(previous);
+    ++reloads_;
+  }
+  return {};  // `previous` is released here, outside the lock (connections may still hold it)
 }
 
 }  // namespace wshub::tls

@@ -6,13 +6,19 @@
 // server serving with the certificate it had. Connections hold the context
 // they were accepted with (a shared_ptr), so a reload drops no connection.
 // TLS 1.2 and 1.3 only, the OpenSSL default cipher lists otherwise.
-// Thread-safety: not thread-safe; owned by the control thread (the listener
-// and the signal handler both run there).
+//
+// Thread-safety: current() and reloads() may be called from any thread
+// (every shard reads current() at accept), concurrently with reload(), which
+// the control thread calls on SIGHUP. A mutex guards the shared_ptr and is
+// held only to copy or swap it: never while reading files or building a
+// context. load() and the move constructor are start-up only (the store is
+// not shared yet).
 #pragma once
 
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "core/expected.hpp"
@@ -25,9 +31,14 @@ class TlsContextStore {
   // certificate (message names the file and OpenSSL's reason).
   static core::Expected<TlsContextStore, std::string> load(std::string cert_file, std::string key_file);
 
-  const std::shared_ptr<boost::asio::ssl::context>& current() const noexcept { return current_; }
+  // REQUIRES: `other` is not used by another thread.
+  TlsContextStore(TlsContextStore&& other) noexcept;
+  TlsContextStore& operator=(TlsContextStore&&) = delete;
+
+  // A copy: the caller keeps the context alive for as long as it needs it.
+  std::shared_ptr<boost::asio::ssl::context> current() const;
   // How many times the context was replaced since start.
-  std::uint64_t reloads() const noexcept { return reloads_; }
+  std::uint64_t reloads() const;
 
   // On error, current() is unchanged.
   core::Expected<void, std::string> reload();
@@ -38,8 +49,9 @@ class TlsContextStore {
 
   std::string cert_file_;
   std::string key_file_;
-  std::shared_ptr<boost::asio::ssl::context> current_;
-  std::uint64_t reloads_ = 0;
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> current_;  // GUARDED_BY(mutex_)
+  std::uint64_t reloads_ = 0;                           // GUARDED_BY(mutex_)
 };
 
 }  // namespace wshub::tls
