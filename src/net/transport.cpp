@@ -140,8 +140,10 @@ void Transport::shutdown_send() {
 }
 
 void Transport::close() {
+  // No shutdown(SHUT_RDWR) first: close alone sends the FIN (or the RST when
+  // unread input is left, which shutdown would not prevent either), and the
+  // descriptor is not shared. One system call per connection less.
   error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
 }
 

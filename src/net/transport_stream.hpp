@@ -1,10 +1,14 @@
 // TransportStream: a Transport seen as an Asio AsyncReadStream and
 // AsyncWriteStream, for Beast's http::async_read and http::async_write in
-// HttpSession. Each operation waits for readiness (completing from the
-// wait, never inside the initiating call), then tries the non-blocking
-// read_some/write_some, and waits again on would_block. No timeouts: the
-// HttpSession's deadline closes the Transport, and the pending operation
-// then completes with operation_aborted.
+// HttpSession. Plain TCP uses the socket's own asynchronous operations: they
+// try the read or write at once and, when it would block, wait for the edge
+// the reactor already watches, with no epoll_ctl (the request of a new
+// connection is usually there already, and a response usually fits).
+// TLS waits for readiness first (completing from the wait, never inside the
+// initiating call), then tries the non-blocking read_some/write_some, and
+// waits again on would_block. No timeouts: the HttpSession's deadline closes
+// the Transport, and the pending operation then completes with
+// operation_aborted.
 //
 // Thread-safety: as Transport (one executor). The Transport must outlive
 // every operation started here.
@@ -14,6 +18,7 @@
 #include <boost/asio/error.hpp>
 #include <boost/system/error_code.hpp>
 #include <cstddef>
+#include <utility>
 
 #include "net/transport.hpp"
 
@@ -29,6 +34,7 @@ class TransportStream {
 
   template <class MutableBufferSequence, class Token>
   auto async_read_some(const MutableBufferSequence& buffers, Token&& token) {
+    if (!transport_->is_tls()) return transport_->socket().async_read_some(buffers, std::forward<Token>(token));
     return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
         [t = transport_, buffers, started = false](auto& self, boost::system::error_code ec = {}) mutable {
           if (ec) {
@@ -63,6 +69,7 @@ class TransportStream {
 
   template <class ConstBufferSequence, class Token>
   auto async_write_some(const ConstBufferSequence& buffers, Token&& token) {
+    if (!transport_->is_tls()) return transport_->socket().async_write_some(buffers, std::forward<Token>(token));
     return boost::asio::async_compose<Token, void(boost::system::error_code, std::size_t)>(
         [t = transport_, buffers, started = false](auto& self, boost::system::error_code ec = {}) mutable {
           if (ec) {
