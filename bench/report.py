@@ -300,7 +300,9 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
   I/O thread, the fair comparison with the single-threaded peers) and with the
   default workers (one per core, here 2). Embedded in-memory broker; its
   default namespace configuration keeps history (100 messages, 300 s) and
-  presence for every channel, work the peers do not do. `--close-timeout 60`
+  presence for every channel, work the peers do not do. Each shard sends the
+  writes of a fan-out in one `io_uring` system call (the default `io_uring =
+  true`; docs/ARCHITECTURE.md "Batched writes"). `--close-timeout 60`
   only matters to the `slow` scenario (the close frame must still be there to
   read at the end).
 - **Bun pub/sub** (`bench/peers/bun_pubsub.js`, run with the `bun` binary from
@@ -393,9 +395,9 @@ def main():
       f"per figure (the tables give medians), in {fmt(meta.get('wall_s'), 0)} s; raw results in "
       f"`{rel_dir}/` (not committed), medians in `bench/results/summary.json`. Tree: `{meta.get('git')}`.\n")
     w(f"Machine: {meta.get('nproc')} cores ({meta.get('cpu')}); the load generator "
-      "(`build/bin/wshub-bench`, one client thread) and the server share them. "
-      f"**Load average** (1/5/15 min) at the start: {load_s}; at the end: {load_e}. The machine also ran "
-      "other engineers' builds and tests, so absolute figures are noisy; the servers were measured "
+      "(`build/bin/wshub-bench`, one client thread, two in the saturation section) and the server share "
+      f"them. **Load average** (1/5/15 min) at the start: {load_s}; at the end: {load_e}. This is a shared "
+      "VM where a system call costs about 1 µs, so absolute figures are noisy; the servers were measured "
       "back to back, interleaved in every repetition, so the ratios are the figures to read.\n")
     w(f"Versions: {v.get('wshub')}; Bun {v.get('bun')}; Node.js {v.get('node')}; "
       f"{(v.get('redis') or '').split(' sha=')[0]}; npm packages pinned in `bench/package-lock.json`.\n")

@@ -179,8 +179,13 @@ start_server() {
   fi
 }
 stop_server() {
-  kill "$SPID" 2>/dev/null || true
-  wait "$SPID" 2>/dev/null || true
+  local rc=0
+  if ! kill "$SPID" 2>/dev/null; then
+    wait "$SPID" 2>/dev/null || rc=$?
+    echo "run.sh: server $SPID had already exited (status $rc) before it was stopped" >&2
+  else
+    wait "$SPID" 2>/dev/null || rc=$?
+  fi
   SPID=""
 }
 
