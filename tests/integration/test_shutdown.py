@@ -49,12 +49,19 @@ def test_sigterm_drains_200_clients(server_factory):
 
     async def main():
         clients = await connect_many(srv.port, 200)
+        # Reads the stuck client's channel: once it has every message, the
+        # server has handed all of them to the stuck client's queue too (one
+        # fan-out pass). An API ack alone does not say that: with the Redis
+        # broker the publication reaches this instance through Pub/Sub later.
+        watcher = await WsClient.connect(srv.port, user="sd-watcher")
         try:
             for c in clients[:50]:
                 await c.ok("subscribe", channel="sd:all")
+            await watcher.ok("subscribe", channel="sd:stuck")
             # ~6.4 MB for the client that does not read: more than the kernel
             # buffers hold, so some of it waits in the server's queue.
             await asyncio.to_thread(publish_many, srv, "sd:stuck", N_QUEUED)
+            await watcher.wait_messages(N_QUEUED, channel="sd:stuck", timeout=30)
             await async_wait_until(lambda: srv.metric("wshub_send_queue_bytes") > 0, 5,
                                    interval=0.05, what="data queued for the stuck client")
             # A probe on a kept-alive connection (as load balancers keep them).
@@ -109,7 +116,7 @@ def test_sigterm_drains_200_clients(server_factory):
             assert rc == 0, f"exit code {rc}"
             assert not problems, "\n".join(problems)
         finally:
-            await close_all(clients)
+            await close_all(clients + [watcher])
 
     try:
         arun(main())
