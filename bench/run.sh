@@ -161,8 +161,12 @@ start_server() {
     node-ws | socketio) start_redis; EXTRA_PIDS=("$REDIS_PID") ;;
   esac
   [ "$name" = socketio ] && PROTOCOL=socketio
+  # Emptied here, not by the background command's own redirection: that runs
+  # in the child, which may not have started when the loop below reads the
+  # file, and the previous server's "listening" line would name a dead port.
+  : >"$log.out"
   # shellcheck disable=SC2046
-  $(server_command "$name") >"$log.out" 2>>"$log" &
+  $(server_command "$name") >>"$log.out" 2>>"$log" &
   SPID=$!
   STARTED+=("$SPID")
   SPORT=""
@@ -204,6 +208,11 @@ bench() {
     --out "$out" "$@" 2>>"$OUT/logs/bench.log" || rc=$?
   if [ -n "$file" ]; then
     printf '  %-44s exit %d\n' "$(basename "$file")" "$rc"
+  fi
+  if [ "$rc" != 0 ]; then
+    # Which side failed: is the server alive, and does anything listen on its port?
+    { echo "run.sh: $scenario exit $rc; server $SPID $(kill -0 "$SPID" 2>/dev/null && echo alive || echo gone);" \
+        "listening on :$SPORT:"; ss -Hltnp "sport = :$SPORT" 2>&1; } >>"$OUT/logs/bench.log"
   fi
 }
 
