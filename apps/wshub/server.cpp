@@ -4,7 +4,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/beast/http/field.hpp>
 #include <algorithm>
 #include <chrono>
@@ -40,6 +39,7 @@
 #include "hub/readiness.hpp"
 #include "net/http_session.hpp"
 #include "net/listener.hpp"
+#include "net/process_signals.hpp"
 #include "redis/redis_url.hpp"
 #include "tls/tls_context_store.hpp"
 #include "web/static_files.hpp"
@@ -230,9 +230,14 @@ int run_server(const config::Config& cfg) {
   const auth::OriginPolicy origins(cfg.allowed_origins);
 
   asio::io_context control{1};
-  // Installed before anything is announced, so an early SIGHUP cannot take
-  // the default action (terminate); handled below, once everything exists.
-  asio::signal_set reload_signals(control, SIGHUP);
+  // Opened before any thread starts (threads inherit the blocked signals) and
+  // before anything is announced: a SIGTERM or SIGHUP sent as soon as the
+  // listening line appears waits in the kernel until handled below.
+  auto signals = net::ProcessSignals::open(control.get_executor(), {SIGINT, SIGTERM, SIGHUP});
+  if (!signals) {
+    spdlog::error("cannot set up signal handling: {}", signals.error());
+    return 1;
+  }
   tcp::endpoint endpoint;
   try {
     tcp::resolver resolver(control);
@@ -369,9 +374,6 @@ int run_server(const config::Config& cfg) {
   listener->start();
   if (api_listener) api_listener->start();
 
-  // Handled from before the address is announced: a SIGTERM sent as soon as
-  // the line appears must drain, not kill the process with the default action.
-  asio::signal_set signals(control, SIGINT, SIGTERM);
   std::cout << "wshub listening on " << (tls_store ? "https://" : "http://") << address << std::endl;
   if (api_listener) {
     std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
@@ -383,42 +385,9 @@ int run_server(const config::Config& cfg) {
   hub::Drain drain(shards, control.get_executor());
   int exit_code = 0;
   bool draining = false;
-  std::function<void(boost::system::error_code, int)> on_signal = [&](boost::system::error_code ec, int sig) {
-    if (ec) return;
-    if (draining) {
-      spdlog::warn("signal {} during the drain: exiting now", sig);
-      exit_code = 1;
-      control.stop();
-      return;
-    }
-    draining = true;
-    spdlog::info("signal {}: draining (readiness 503, closing {} s deadline)", sig, cfg.shutdown_timeout.count());
-    readiness.start_draining();
-    listener->stop();
-    if (api_listener) api_listener->stop();
-    drain.run(cfg.shutdown_timeout, [&](bool all_closed) {
-      if (all_closed) {
-        spdlog::info("drain complete: every client closed");
-      } else {
-        spdlog::warn("drain deadline reached with clients still connected; closing them now");
-      }
-      signals.cancel();
-      reload_signals.cancel();
-      if (!redis_cluster) {
-        control.stop();
-        return;
-      }
-      // Leave the registry before exiting (bounded: Redis may be down).
-      redis_cluster->stop(std::chrono::seconds(1), [&control] { control.stop(); });
-    });
-    signals.async_wait(on_signal);
-  };
-  signals.async_wait(on_signal);
-
   // SIGHUP: reload the certificate and key (new connections only); without
   // TLS it is logged and ignored rather than terminating the process.
-  std::function<void(boost::system::error_code, int)> on_reload = [&](boost::system::error_code ec, int) {
-    if (ec) return;
+  auto reload_tls = [&] {
     if (!tls_store) {
       spdlog::info("SIGHUP: no TLS configured; nothing to reload");
     } else if (auto reloaded = tls_store->reload(); reloaded) {
@@ -428,9 +397,41 @@ int run_server(const config::Config& cfg) {
       tls_reloads.error.add();
       spdlog::error("TLS certificate reload failed, keeping the current certificate: {}", reloaded.error());
     }
-    reload_signals.async_wait(on_reload);
   };
-  reload_signals.async_wait(on_reload);
+  // SIGINT/SIGTERM: drain; a second one (also while leaving the Redis
+  // registry) exits at once with status 1.
+  net::ProcessSignals& process_signals = **signals;
+  std::function<void(int)> on_signal = [&](int sig) {
+    if (sig == SIGHUP) {
+      reload_tls();
+    } else if (draining) {
+      spdlog::warn("signal {} during the drain: exiting now", sig);
+      exit_code = 1;
+      control.stop();
+      return;
+    } else {
+      draining = true;
+      spdlog::info("signal {}: draining (readiness 503, closing {} s deadline)", sig, cfg.shutdown_timeout.count());
+      readiness.start_draining();
+      listener->stop();
+      if (api_listener) api_listener->stop();
+      drain.run(cfg.shutdown_timeout, [&](bool all_closed) {
+        if (all_closed) {
+          spdlog::info("drain complete: every client closed");
+        } else {
+          spdlog::warn("drain deadline reached with clients still connected; closing them now");
+        }
+        if (!redis_cluster) {
+          control.stop();
+          return;
+        }
+        // Leave the registry before exiting (bounded: Redis may be down).
+        redis_cluster->stop(std::chrono::seconds(1), [&control] { control.stop(); });
+      });
+    }
+    process_signals.async_wait(on_signal);
+  };
+  process_signals.async_wait(on_signal);
 
   control.run();
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from wshub_harness import RawWs, WsClient, arun, async_wait_until, close_all, connect_many
+from wshub_harness import RawWs, WsClient, arun, async_wait_until, close_all, connect_many, wait_until
 
 PAYLOAD = "y" * 16000
 N_QUEUED = 400
@@ -150,6 +150,31 @@ def test_sigterm_deadline_with_client_that_never_reads(server_factory):
             finally:
                 await c.close()
         arun(main())
+    finally:
+        stuck.close()
+
+
+@pytest.mark.tsan
+def test_second_sigterm_during_the_drain_exits_at_once_with_1(server_factory):
+    """A drain held open by a client that never reads: SIGHUP does not end it,
+    a second SIGTERM does, at once and with status 1."""
+    srv = server_factory(args=["--shutdown-timeout", "30", "--close-timeout", "30",
+                               "--send-queue-bytes", str(16 * 1024 * 1024)])
+    stuck = stuck_client(srv.port, "sd:twice")
+    try:
+        publish_many(srv, "sd:twice", N_QUEUED)
+        srv.stop(signal.SIGTERM)
+        wait_until(lambda: "draining" in srv.stderr_text(), 10, what="the drain log line")
+        srv.stop(signal.SIGHUP)
+        wait_until(lambda: "SIGHUP: no TLS configured" in srv.stderr_text(), 10,
+                   what="the SIGHUP log line")
+        assert srv.alive(), "SIGHUP ended the drain"
+        t0 = time.monotonic()
+        srv.stop(signal.SIGTERM)
+        rc = srv.wait(5)
+        assert rc == 1, f"exit code {rc} (None = still running 5 s after the second SIGTERM)"
+        assert time.monotonic() - t0 < 5
+        assert "during the drain: exiting now" in srv.stderr_text()
     finally:
         stuck.close()
 
