@@ -411,10 +411,10 @@ int run_server(const config::Config& cfg) {
       return;
     } else {
       draining = true;
-      spdlog::info("signal {}: draining (readiness 503, closing {} s deadline)", sig, cfg.shutdown_timeout.count());
       readiness.start_draining();
       listener->stop();
       if (api_listener) api_listener->stop();
+      spdlog::info("signal {}: draining (readiness 503, closing {} s deadline)", sig, cfg.shutdown_timeout.count());
       drain.run(cfg.shutdown_timeout, [&](bool all_closed) {
         if (all_closed) {
           spdlog::info("drain complete: every client closed");
