@@ -2,10 +2,11 @@
 exact counts, one order per channel, strictly increasing offsets, no leakage."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
-from wshub_harness import WsClient, arun, async_wait_until, close_all, connect_many, uniq
+from wshub_harness import WsClient, arun, async_wait_until, close_all, connect_many, uniq, wait_until
 
 N_CLIENTS = 300
 N_CHANNELS = 6
@@ -35,6 +36,12 @@ def test_fanout_many_clients(server_factory, workers, io_uring):
     FAN = uniq("fan")
     srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
                                "--client-op-burst", "100000", "--io-uring", io_uring])
+    # The start-up line says which write path the shards use.
+    ring_refused = Path("/proc/sys/kernel/io_uring_disabled").exists() and \
+        Path("/proc/sys/kernel/io_uring_disabled").read_text().strip() != "0"
+    expected_writes = "io_uring" if io_uring == "true" and not ring_refused else "sendmsg"
+    wait_until(lambda: "wshub serving:" in srv.stderr_text(), 5, what="the start-up log line")
+    assert f" writes={expected_writes} " in srv.stderr_text()
 
     async def main():
         clients = await connect_many(srv.port, N_CLIENTS, user=lambda i: f"fan{i % 37}")
