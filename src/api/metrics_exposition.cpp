@@ -71,7 +71,7 @@ struct LabeledFamily {
     const char* value;
     std::int64_t (*read)(const hub::Shard&);
   };
-  Sample samples[3];
+  Sample samples[4];  // unused entries have no value
 };
 
 const LabeledFamily k_labeled_families[] = {
@@ -83,6 +83,12 @@ const LabeledFamily k_labeled_families[] = {
    {{"header_size", [](const hub::Shard& s) { return s.transport.http_header_size_refusals.get(); }},
     {"header_count", [](const hub::Shard& s) { return s.transport.http_header_count_refusals.get(); }},
     {"body_size", [](const hub::Shard& s) { return s.transport.http_body_size_refusals.get(); }}}},
+  {"wshub_protocol_closes_total",
+   "Connections closed for a frame-level violation (1002 protocol, 1003 binary, 1007 UTF-8, 1009 too big).", "code",
+   {{"1002", [](const hub::Shard& s) { return s.transport.protocol_error_closes.get(); }},
+    {"1003", [](const hub::Shard& s) { return s.transport.unsupported_data_closes.get(); }},
+    {"1007", [](const hub::Shard& s) { return s.transport.invalid_utf8_closes.get(); }},
+    {"1009", [](const hub::Shard& s) { return s.transport.message_too_big_closes.get(); }}}},
 };
 // clang-format on
 
@@ -106,6 +112,7 @@ std::string render_metrics(const hub::ShardSet& shards, bool ready) {
   for (const auto& f : k_labeled_families) {
     line(out, "# HELP %s %s\n# TYPE %s counter\n", f.name, f.help, f.name);
     for (const auto& sample : f.samples) {
+      if (sample.value == nullptr) continue;
       std::int64_t total = 0;
       for (std::size_t i = 0; i < shards.size(); ++i) total += sample.read(shards.at(i));
       line(out, "%s{%s=\"%s\"} %lld\n", f.name, f.label, sample.value, static_cast<long long>(total));

@@ -21,6 +21,11 @@ struct TransportStats {
   Counter queued_bytes;  // gauge: bytes waiting in send queues
   Counter slow_consumer_closes;
   Counter keepalive_closes;
+  // Connections the server closed for a frame-level violation, by close code.
+  Counter protocol_error_closes;    // 1002
+  Counter unsupported_data_closes;  // 1003: binary frames
+  Counter invalid_utf8_closes;      // 1007
+  Counter message_too_big_closes;   // 1009: over max_message_size
   // HTTP requests refused or cut off before a response or upgrade.
   Counter http_header_size_refusals;   // 431: head over max_header_size
   Counter http_header_count_refusals;  // 431: more than max_header_count fields

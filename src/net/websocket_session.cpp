@@ -207,15 +207,19 @@ void WebSocketSession::fail(std::uint16_t code) {
   switch (code) {
     case websocket::close_code::unsupported_data:
       reason = "binary frames are not supported";
+      stats_.unsupported_data_closes.add();
       break;
     case websocket::close_code::invalid_payload:
       reason = "invalid UTF-8";
+      stats_.invalid_utf8_closes.add();
       break;
     case websocket::close_code::message_too_big:
       reason = "message too big";
+      stats_.message_too_big_closes.add();
       break;
     default:
       reason = "protocol error";
+      stats_.protocol_error_closes.add();
   }
   close(code, reason, false);
 }

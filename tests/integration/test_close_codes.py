@@ -165,6 +165,31 @@ def test_protocol_violation_1002(small_hub, name):
         c.close()
 
 
+CLOSE_TRIGGERS = {
+    1002: lambda c: c.send_frame(0x3, b"x"),
+    1003: lambda c: c.send_frame(OP_BINARY, b'{"op":"ping","id":1}'),
+    1007: lambda c: c.send_frame(OP_TEXT, b'{"x":"\xc3"}'),
+    1009: lambda c: c.send_text('{"op":"ping","id":1,"pad":"%s"}' % ("a" * 2000)),
+}
+
+
+@pytest.mark.parametrize("code", sorted(CLOSE_TRIGGERS))
+def test_protocol_closes_are_counted_by_code(small_hub, code):
+    def counts():
+        m = small_hub.metrics()
+        return {k: m.get(f'wshub_protocol_closes_total{{code="{k}"}}') for k in CLOSE_TRIGGERS}
+    before = counts()
+    assert None not in before.values(), f"every code is always exposed: {before}"
+    c = open_raw(small_hub)
+    try:
+        CLOSE_TRIGGERS[code](c)
+        expect_close(c, {code})
+    finally:
+        c.close()
+    after = counts()
+    assert after == {**before, code: before[code] + 1}, (before, after)
+
+
 def test_close_reason_invalid_utf8_1007(small_hub):
     c = open_raw(small_hub)
     try:
