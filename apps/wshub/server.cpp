@@ -21,6 +21,7 @@
 #include "broker/broker.hpp"
 #include "auth/authenticator.hpp"
 #include "auth/origin_policy.hpp"
+#include "auth/reloadable_authenticator.hpp"
 #include "broker/memory_broker.hpp"
 #include "broker/redis_broker.hpp"
 #include "cluster/local_cluster.hpp"
@@ -171,7 +172,9 @@ int run_server(const config::Config& cfg) {
     spdlog::error("{}", authenticator_made.error());
     return 2;
   }
-  const std::unique_ptr<auth::Authenticator> authenticator = std::move(*authenticator_made);
+  // Replaced as a whole when SIGHUP reloads the key files.
+  const auto authenticator = std::make_unique<auth::ReloadableAuthenticator>(std::move(*authenticator_made));
+  const bool jwt_key_files = !cfg.jwt_public_key.empty() || !cfg.jwt_jwks_file.empty();
   std::optional<tls::TlsContextStore> tls_store;
   if (!cfg.tls_cert_file.empty()) {
     auto loaded = tls::TlsContextStore::load(cfg.tls_cert_file, cfg.tls_key_file);
@@ -225,8 +228,10 @@ int run_server(const config::Config& cfg) {
   hub::Readiness readiness(broker);
   hub::HubContext hub{cfg, instance_id, shards, router, directory, readiness, broker};
   hub.authenticator = authenticator.get();
-  hub::TlsReloadStats tls_reloads;
+  hub::ReloadStats tls_reloads;
   if (tls_store) hub.tls_reloads = &tls_reloads;
+  hub::ReloadStats jwt_key_reloads;
+  if (jwt_key_files) hub.jwt_key_reloads = &jwt_key_reloads;
   const auth::OriginPolicy origins(cfg.allowed_origins);
 
   asio::io_context control{1};
@@ -385,12 +390,27 @@ int run_server(const config::Config& cfg) {
   hub::Drain drain(shards, control.get_executor());
   int exit_code = 0;
   bool draining = false;
-  // SIGHUP: reload the certificate and key (new connections only); without
-  // TLS it is logged and ignored rather than terminating the process.
-  auto reload_tls = [&] {
-    if (!tls_store) {
-      spdlog::info("SIGHUP: no TLS configured; nothing to reload");
-    } else if (auto reloaded = tls_store->reload(); reloaded) {
+  // SIGHUP: reload the certificate and key (new connections only) and the
+  // JWT key files (tokens verified from then on); with neither it is logged
+  // and ignored rather than terminating the process. A file that fails to
+  // load leaves what was loaded before in place.
+  auto reload_files = [&] {
+    if (!tls_store && !jwt_key_files) {
+      spdlog::info("SIGHUP: no TLS or JWT key files configured; nothing to reload");
+      return;
+    }
+    if (jwt_key_files) {
+      if (auto made = auth::make_authenticator(cfg); made) {
+        authenticator->replace(std::move(*made));
+        jwt_key_reloads.ok.add();
+        spdlog::info("JWT keys reloaded from {}", cfg.jwt_jwks_file.empty() ? cfg.jwt_public_key : cfg.jwt_jwks_file);
+      } else {
+        jwt_key_reloads.error.add();
+        spdlog::error("JWT key reload failed, keeping the current keys: {}", made.error());
+      }
+    }
+    if (!tls_store) return;
+    if (auto reloaded = tls_store->reload(); reloaded) {
       tls_reloads.ok.add();
       spdlog::info("TLS certificate reloaded from {} and {}", cfg.tls_cert_file, cfg.tls_key_file);
     } else {
@@ -403,7 +423,7 @@ int run_server(const config::Config& cfg) {
   net::ProcessSignals& process_signals = **signals;
   std::function<void(int)> on_signal = [&](int sig) {
     if (sig == SIGHUP) {
-      reload_tls();
+      reload_files();
     } else if (draining) {
       spdlog::warn("signal {} during the drain: exiting now", sig);
       exit_code = 1;

@@ -113,7 +113,12 @@ void ApiRouter::route(Call& call) {
       std::string text = render_metrics(hub_.shards, hub_.readiness.ready());
       hub_.broker.render_metrics(text);
       if (hub_.tls_reloads != nullptr) {
-        render_tls_reload_metrics(text, hub_.tls_reloads->ok.get(), hub_.tls_reloads->error.get());
+        render_reload_metrics(text, "wshub_tls_reloads_total", "TLS certificate reloads on SIGHUP.",
+                              hub_.tls_reloads->ok.get(), hub_.tls_reloads->error.get());
+      }
+      if (hub_.jwt_key_reloads != nullptr) {
+        render_reload_metrics(text, "wshub_jwt_key_reloads_total", "JWT verification key reloads on SIGHUP.",
+                              hub_.jwt_key_reloads->ok.get(), hub_.jwt_key_reloads->error.get());
       }
       call.respond(net::make_response(200, std::move(text), 11, true,
                                       "text/plain; version=0.0.4; charset=utf-8"));

@@ -143,11 +143,10 @@ std::string render_metrics(const hub::ShardSet& shards, bool ready) {
   return out;
 }
 
-void render_tls_reload_metrics(std::string& out, std::int64_t ok, std::int64_t error) {
-  line(out, "# HELP wshub_tls_reloads_total TLS certificate reloads on SIGHUP.\n"
-            "# TYPE wshub_tls_reloads_total counter\n");
-  line(out, "wshub_tls_reloads_total{result=\"ok\"} %lld\nwshub_tls_reloads_total{result=\"error\"} %lld\n",
-       static_cast<long long>(ok), static_cast<long long>(error));
+void render_reload_metrics(std::string& out, const char* name, const char* help, std::int64_t ok, std::int64_t error) {
+  line(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+  line(out, "%s{result=\"ok\"} %lld\n%s{result=\"error\"} %lld\n", name, static_cast<long long>(ok), name,
+       static_cast<long long>(error));
 }
 
 }  // namespace wshub::api

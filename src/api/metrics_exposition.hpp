@@ -13,7 +13,7 @@ namespace wshub::api {
 
 std::string render_metrics(const hub::ShardSet& shards, bool ready);
 
-// wshub_tls_reloads_total{result="ok|error"}, appended to `out`.
-void render_tls_reload_metrics(std::string& out, std::int64_t ok, std::int64_t error);
+// A reload counter `name`{result="ok|error"}, appended to `out`.
+void render_reload_metrics(std::string& out, const char* name, const char* help, std::int64_t ok, std::int64_t error);
 
 }  // namespace wshub::api

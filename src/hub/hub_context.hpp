@@ -25,8 +25,9 @@ class ConnectionObserver;
 class Readiness;
 class ShardSet;
 
-// Certificate reloads on SIGHUP: written by the control thread only, read by /metrics.
-struct TlsReloadStats {
+// Reloads on SIGHUP (certificate, JWT keys): written by the control thread
+// only, read by /metrics.
+struct ReloadStats {
   core::Counter ok;
   core::Counter error;
 };
@@ -48,7 +49,10 @@ struct HubContext {
   const auth::Authenticator* authenticator = nullptr;
   // Null when the public listener is plain HTTP.
   // REQUIRES: set before the listener starts, never changed afterwards.
-  const TlsReloadStats* tls_reloads = nullptr;
+  const ReloadStats* tls_reloads = nullptr;
+  // Null when no key file is configured (jwt_public_key, jwt_jwks_file).
+  // REQUIRES: set before the listener starts, never changed afterwards.
+  const ReloadStats* jwt_key_reloads = nullptr;
 };
 
 }  // namespace wshub::hub

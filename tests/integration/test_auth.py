@@ -9,6 +9,8 @@ import base64
 import hashlib
 import hmac
 import json
+import os
+import signal
 import subprocess
 import time
 
@@ -19,7 +21,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, rsa  # noqa: E402
 
 from wshub_harness import (WSHUB_BIN, WsClient, arun, async_wait_until, handshake_request,  # noqa: E402
-                           http_exchange, scaled, uniq)
+                           http_exchange, scaled, uniq, wait_until)
 
 SECRET = "integration-secret-0123456789abcdef"
 
@@ -260,6 +262,54 @@ def test_jwks_keys_chosen_by_kid_for_rotation(server_factory, keys):
     # HS256 over the RSA key's PEM, naming the RSA kid.
     forged = raw_token({"alg": "HS256", "kid": "r1"}, claims(), pem_public(keys["rsa1"]))
     assert_refused(srv.port, 401, "/ws?token=" + forged, what="confusion by kid")
+
+
+def jwks_of(*kid_keys):
+    keys = []
+    for kid, key in kid_keys:
+        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        jwk["kid"] = kid
+        keys.append(jwk)
+    return json.dumps({"keys": keys})
+
+
+@pytest.mark.tsan
+def test_sighup_reloads_the_jwks_file_keeping_it_on_a_bad_one(server_factory, keys, tmp_path):
+    """Key rotation: SIGHUP reads jwt_jwks_file again; new upgrades are judged by
+    the new keys, open connections stay, and a file that does not load leaves
+    the keys as they were."""
+    path = tmp_path / "rotating.json"
+    path.write_text(jwks_of(("r1", keys["rsa1"])))
+    srv = server_factory(args=["--jwt-jwks-file", str(path)], dev=False)
+    one = jwt.encode(claims(sub="one"), pem_private(keys["rsa1"]), algorithm="RS256", headers={"kid": "r1"})
+    two = jwt.encode(claims(sub="two"), pem_private(keys["rsa2"]), algorithm="RS256", headers={"kid": "r2"})
+    reloads = 'wshub_jwt_key_reloads_total{result="%s"}'
+
+    def sighup_and_wait_for(needle, count):
+        os.kill(srv.pid, signal.SIGHUP)
+        wait_until(lambda: srv.stderr_text().count(needle) == count, 10, what=f"{needle!r} x{count} in the log")
+
+    async def main():
+        assert_upgrades(srv.port, "/ws?token=" + one, what="r1 before the rotation")
+        assert_refused(srv.port, 401, "/ws?token=" + two, what="r2 before the rotation")
+        kept = await connect_token(srv.port, one)
+        try:
+            path.write_text(jwks_of(("r2", keys["rsa2"])))
+            sighup_and_wait_for("JWT keys reloaded from", 1)
+            assert_upgrades(srv.port, "/ws?token=" + two, what="r2 after the rotation")
+            assert_refused(srv.port, 401, "/ws?token=" + one, what="r1 after the rotation")
+            await kept.ok("ping")  # a connection made with the old key stays open
+
+            path.write_text("{ not json")
+            sighup_and_wait_for("JWT key reload failed, keeping the current keys", 1)
+            assert srv.alive()
+            assert_upgrades(srv.port, "/ws?token=" + two, what="r2 after a failed reload")
+            assert_refused(srv.port, 401, "/ws?token=" + one, what="r1 after a failed reload")
+            m = srv.metrics()
+            assert (m[reloads % "ok"], m[reloads % "error"]) == (1, 1), m
+        finally:
+            await kept.close()
+    arun(main())
 
 
 # ---------------------------------------------------------------------------

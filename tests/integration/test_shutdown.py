@@ -171,7 +171,7 @@ def test_second_sigterm_during_the_drain_exits_at_once_with_1(server_factory):
         srv.stop(signal.SIGTERM)
         wait_until(lambda: "draining" in srv.stderr_text(), 10, what="the drain log line")
         srv.stop(signal.SIGHUP)
-        wait_until(lambda: "SIGHUP: no TLS configured" in srv.stderr_text(), 10,
+        wait_until(lambda: "SIGHUP: no TLS or JWT key files configured" in srv.stderr_text(), 10,
                    what="the SIGHUP log line")
         assert srv.alive(), "SIGHUP ended the drain"
         t0 = time.monotonic()

@@ -241,7 +241,7 @@ def test_sighup_with_a_broken_key_keeps_the_old_certificate(tls_server):
 def test_sighup_without_tls_is_ignored(server_factory):
     srv = server_factory()
     os.kill(srv.pid, signal.SIGHUP)
-    wait_for_log(srv, "SIGHUP: no TLS configured")
+    wait_for_log(srv, "SIGHUP: no TLS or JWT key files configured")
     assert srv.alive()
     assert srv.request("GET", "/healthz").status == 200
 
