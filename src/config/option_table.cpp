@@ -314,11 +314,12 @@ std::vector<Option> build_options() {
       text_field<C>(&C::jwt_secret)));
   t.push_back(make_option({"jwt_public_key", K::text, "FILE",
                            "PEM file with the RSA or EC public key that verifies client JWTs signed with its "
-                           "private key. Use either this or jwt_secret."},
+                           "private key. Use either this or jwt_secret. Read again on SIGHUP."},
                           text_field<C>(&C::jwt_public_key)));
   t.push_back(make_option({"jwt_jwks_file", K::text, "FILE",
                            "JWKS file (JSON {\"keys\": [...]}) with RSA, EC (P-256/384/521) or oct keys; tokens "
-                           "choose one by their kid, so keys can be rotated. May be combined with the two above."},
+                           "choose one by their kid, so keys can be rotated (read again on SIGHUP). May be combined "
+                           "with the two above."},
                           text_field<C>(&C::jwt_jwks_file)));
   t.push_back(make_option({"jwt_algorithms", K::list, "ALGS",
                            "Token algorithms accepted, comma-separated: HS256/384/512 (with jwt_secret or oct "
