@@ -1,8 +1,8 @@
 #include "net/websocket_session.hpp"
 
 #include <array>
-#include <cerrno>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <vector>
 
 #include "core/json_fields.hpp"

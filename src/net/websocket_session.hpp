@@ -14,11 +14,13 @@
 // copied. The write is deferred to the end of the current handler; on plain
 // TCP with a WriteBatcher it goes out with every other session's write of
 // that moment in one system call, otherwise on its own. Only a partial write
-// takes the asynchronous path (a readiness wait on this socket). Pongs, pings and the close frame go out between data frames. Over
-// the queue limit the session closes with 4000 (slow consumer) and drops its
-// queue. close() sends the close frame once the in-flight write is done; if
-// the peer does not finish the close handshake within close_timeout the TCP
-// connection is dropped. Knows nothing of channels or ops.
+// takes the asynchronous path (a readiness wait on this socket). Pongs, pings
+// and the close frame go out between data frames. Protocol errors are counted
+// by close code in TransportStats. Over the queue limit the session closes
+// with 4000 (slow consumer) and drops its queue. close() sends the close
+// frame once the in-flight write is done; if the peer does not finish the
+// close handshake within close_timeout the TCP connection is dropped. Knows
+// nothing of channels or ops.
 //
 // Thread-safety: every member function must be called on the session's
 // executor (its shard thread).

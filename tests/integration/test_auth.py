@@ -67,6 +67,17 @@ def pem_private(key):
                              serialization.NoEncryption())
 
 
+def jwks_of(*kid_keys):
+    """A JWKS document (dict) of the public halves of (kid, RSA or EC private key)."""
+    keys = []
+    for kid, key in kid_keys:
+        algo = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else jwt.algorithms.ECAlgorithm
+        jwk = json.loads(algo.to_jwk(key.public_key()))
+        jwk["kid"] = kid
+        keys.append(jwk)
+    return {"keys": keys}
+
+
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory):
     d = tmp_path_factory.mktemp("keys")
@@ -75,13 +86,7 @@ def keys(tmp_path_factory):
     ec1 = ec.generate_private_key(ec.SECP256R1())
     (d / "rsa1.pem").write_bytes(pem_public(rsa1))
     (d / "ec1.pem").write_bytes(pem_public(ec1))
-    jwks = {"keys": []}
-    for kid, key, algo in (("r1", rsa1, jwt.algorithms.RSAAlgorithm),
-                           ("r2", rsa2, jwt.algorithms.RSAAlgorithm),
-                           ("e1", ec1, jwt.algorithms.ECAlgorithm)):
-        jwk = json.loads(algo.to_jwk(key.public_key()))
-        jwk["kid"] = kid
-        jwks["keys"].append(jwk)
+    jwks = jwks_of(("r1", rsa1), ("r2", rsa2), ("e1", ec1))
     jwks["keys"].append({"kty": "oct", "kid": "h1", "k": b64url(SECRET.encode())})
     (d / "jwks.json").write_text(json.dumps(jwks))
     return {"dir": d, "rsa1": rsa1, "rsa2": rsa2, "ec1": ec1,
@@ -264,22 +269,13 @@ def test_jwks_keys_chosen_by_kid_for_rotation(server_factory, keys):
     assert_refused(srv.port, 401, "/ws?token=" + forged, what="confusion by kid")
 
 
-def jwks_of(*kid_keys):
-    keys = []
-    for kid, key in kid_keys:
-        jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
-        jwk["kid"] = kid
-        keys.append(jwk)
-    return json.dumps({"keys": keys})
-
-
 @pytest.mark.tsan
 def test_sighup_reloads_the_jwks_file_keeping_it_on_a_bad_one(server_factory, keys, tmp_path):
     """Key rotation: SIGHUP reads jwt_jwks_file again; new upgrades are judged by
     the new keys, open connections stay, and a file that does not load leaves
     the keys as they were."""
     path = tmp_path / "rotating.json"
-    path.write_text(jwks_of(("r1", keys["rsa1"])))
+    path.write_text(json.dumps(jwks_of(("r1", keys["rsa1"]))))
     srv = server_factory(args=["--jwt-jwks-file", str(path)], dev=False)
     one = jwt.encode(claims(sub="one"), pem_private(keys["rsa1"]), algorithm="RS256", headers={"kid": "r1"})
     two = jwt.encode(claims(sub="two"), pem_private(keys["rsa2"]), algorithm="RS256", headers={"kid": "r2"})
@@ -294,7 +290,7 @@ def test_sighup_reloads_the_jwks_file_keeping_it_on_a_bad_one(server_factory, ke
         assert_refused(srv.port, 401, "/ws?token=" + two, what="r2 before the rotation")
         kept = await connect_token(srv.port, one)
         try:
-            path.write_text(jwks_of(("r2", keys["rsa2"])))
+            path.write_text(json.dumps(jwks_of(("r2", keys["rsa2"]))))
             sighup_and_wait_for("JWT keys reloaded from", 1)
             assert_upgrades(srv.port, "/ws?token=" + two, what="r2 after the rotation")
             assert_refused(srv.port, 401, "/ws?token=" + one, what="r1 after the rotation")
