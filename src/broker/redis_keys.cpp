@@ -1,5 +1,9 @@
 #include "broker/redis_keys.hpp"
 
+#include <openssl/evp.h>
+
+#include <cstdio>
+
 namespace wshub::broker::redis_keys {
 
 std::string_view channel_of_pubsub(std::string_view name) {
@@ -53,5 +57,32 @@ elseif ARGV[3] == 'range' then
 end
 return {epoch, top, now, entries}
 )lua";
+
+namespace {
+
+std::string sha1_hex(std::string_view text) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
+  std::string hex;
+  char buf[3];
+  for (unsigned i = 0; i < len; ++i) {
+    std::snprintf(buf, sizeof buf, "%02x", md[i]);
+    hex += buf;
+  }
+  return hex;
+}
+
+}  // namespace
+
+const std::string& publish_script_sha() {
+  static const std::string sha = sha1_hex(k_publish_script);
+  return sha;
+}
+
+const std::string& read_script_sha() {
+  static const std::string sha = sha1_hex(k_read_script);
+  return sha;
+}
 
 }  // namespace wshub::broker::redis_keys

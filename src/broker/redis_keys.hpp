@@ -34,4 +34,8 @@ extern const std::string_view k_publish_script;
 // Returns {epoch, top offset, Redis time ms, entries of XRANGE/XREVRANGE}.
 extern const std::string_view k_read_script;
 
+// The SHA1 digests that EVALSHA and SCRIPT EXISTS name the scripts by.
+const std::string& publish_script_sha();
+const std::string& read_script_sha();
+
 }  // namespace wshub::broker::redis_keys

@@ -1,7 +1,5 @@
 #include "broker/redis_partition.hpp"
 
-#include <openssl/evp.h>
-
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -23,28 +21,6 @@ namespace {
 
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
-}
-
-std::string sha1_hex(std::string_view text) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(text.data(), text.size(), md, &len, EVP_sha1(), nullptr);
-  std::string hex;
-  char buf[3];
-  for (unsigned i = 0; i < len; ++i) {
-    std::snprintf(buf, sizeof buf, "%02x", md[i]);
-    hex += buf;
-  }
-  return hex;
-}
-
-const std::string& publish_sha() {
-  static const std::string sha = sha1_hex(redis_keys::k_publish_script);
-  return sha;
-}
-const std::string& read_sha() {
-  static const std::string sha = sha1_hex(redis_keys::k_read_script);
-  return sha;
 }
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(std::max<std::int64_t>(d.count(), 1)); }
@@ -136,14 +112,7 @@ void RedisPartition::on_connected(bool pubsub, unsigned generation) {
   if (link.attempt > 0 || link.generation > 1) stats_.reconnects.add();
   link.attempt = 0;
   if (!pubsub) {
-    link.up = true;
-    last_cmd_reply_ = Clock::now();
-    probe_outstanding_ = false;
-    update_health();
-    // Positions that could not be read while the command link was down.
-    for (auto& [name, ch] : channels_) {
-      if (ch.needs_resync && sub_.up) sync_position(name);
-    }
+    load_scripts(generation);
     return;
   }
   // Subscribe the probe channel and every channel still wanted, in one batch.
@@ -182,6 +151,44 @@ void RedisPartition::on_connected(bool pubsub, unsigned generation) {
     }
     self->flush_subscriptions();  // what was asked meanwhile
   });
+}
+
+// Loads both scripts before the command link counts as up. Redis runs one
+// connection's commands in order, so every EVALSHA sent after this finds its
+// script. Without it, the first publications after Redis (re)started would
+// get NOSCRIPT and be sent again as EVAL, behind later ones that found the
+// script another connection had loaded meanwhile: offsets out of order.
+void RedisPartition::load_scripts(unsigned generation) {
+  auto self = shared_from_this();
+  auto on_reply = [self, generation](const char* which, core::Expected<Reply, std::string> r) {
+    if (self->stopped_ || self->cmd_.generation != generation) return false;
+    if (!r) {
+      self->drop(self->cmd_, false, r.error());
+      return false;
+    }
+    if (r->type == Reply::Type::error) {
+      // Publishing would fail the same way; say why once, here.
+      spdlog::warn("redis: partition {} cannot load the {} script: {}", self->index_, which, r->str);
+    }
+    return true;
+  };
+  cmd_.conn->command({"SCRIPT", "LOAD", std::string(redis_keys::k_publish_script)},
+                     [on_reply](core::Expected<Reply, std::string> r) { on_reply("publish", std::move(r)); });
+  cmd_.conn->command({"SCRIPT", "LOAD", std::string(redis_keys::k_read_script)},
+                     [self, on_reply](core::Expected<Reply, std::string> r) {
+                       if (on_reply("read", std::move(r))) self->on_command_link_ready();
+                     });
+}
+
+void RedisPartition::on_command_link_ready() {
+  cmd_.up = true;
+  last_cmd_reply_ = Clock::now();
+  probe_outstanding_ = false;
+  update_health();
+  // Positions that could not be read while the command link was down.
+  for (auto& [name, ch] : channels_) {
+    if (ch.needs_resync && sub_.up) sync_position(name);
+  }
 }
 
 void RedisPartition::on_lost(bool pubsub, unsigned generation, const std::string& reason) {
@@ -535,7 +542,7 @@ void RedisPartition::publish(std::string_view channel, std::string_view raw_data
                                 ms(ns.history_ttl),
                                 ms(ns.history_ttl),
                                 new_epoch()};
-  eval(redis_keys::k_publish_script, publish_sha(), std::move(argv),
+  eval(redis_keys::k_publish_script, redis_keys::publish_script_sha(), std::move(argv),
        [self = shared_from_this(), done = std::move(done)](core::Expected<Reply, std::string> r) {
          if (!r || r->type != Reply::Type::array || r->elements.size() != 2 ||
              r->elements[0].type != Reply::Type::integer) {
@@ -655,7 +662,9 @@ void RedisPartition::eval(std::string_view script, const std::string& sha, std::
   cmd_.conn->command(std::move(cmd), [conn, script, argv = std::move(argv), done = std::move(done)](
                                          core::Expected<Reply, std::string> r) mutable {
     if (r && r->type == Reply::Type::error && r->str.starts_with("NOSCRIPT")) {
-      // First use on this Redis (or after its restart): EVAL loads the script.
+      // The script cache was flushed (SCRIPT FLUSH) after load_scripts():
+      // EVAL loads it again. Commands already sent behind this one may run
+      // first, so order holds only from load_scripts() on.
       std::vector<std::string> again;
       again.reserve(argv.size() + 2);
       again.emplace_back("EVAL");
@@ -685,7 +694,7 @@ void RedisPartition::read(std::string_view channel, const config::NamespaceOptio
                                 std::move(last),
                                 std::to_string(std::max<std::size_t>(count, 1)),
                                 touch ? "touch" : "-"};
-  eval(redis_keys::k_read_script, read_sha(), std::move(argv),
+  eval(redis_keys::k_read_script, redis_keys::read_script_sha(), std::move(argv),
        [channel = std::string(channel), history_size = ns.history_size,
         ttl_ms = std::chrono::duration_cast<std::chrono::milliseconds>(ns.history_ttl).count(),
         done = std::move(done)](core::Expected<Reply, std::string> r) {

@@ -107,6 +107,8 @@ class RedisPartition : public std::enable_shared_from_this<RedisPartition> {
   // Connections.
   void connect(Link& link, bool pubsub);
   void on_connected(bool pubsub, unsigned generation);
+  void load_scripts(unsigned generation);
+  void on_command_link_ready();
   void on_lost(bool pubsub, unsigned generation, const std::string& reason);
   void drop(Link& link, bool pubsub, const std::string& reason);
   void schedule_reconnect(Link& link, bool pubsub);

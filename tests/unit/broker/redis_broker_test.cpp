@@ -4,10 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <optional>
 #include <thread>
 
 #include "../redis/redis_server.hpp"
+#include "broker/redis_keys.hpp"
 #include "broker_fixture.hpp"
+#include "redis/connection.hpp"
 
 namespace wshub::broker::testing {
 namespace {
@@ -40,6 +44,61 @@ BrokerFactory redis_factory(std::size_t shards) {
         EXPECT_TRUE(b->healthy()) << "RedisBroker did not connect within 5 s";
         return b;
       }};
+}
+
+// Sends one command to `port` on a connection of its own and waits for the reply.
+core::Expected<redis::Reply, std::string> redis_call(std::uint16_t port, std::vector<std::string> argv) {
+  boost::asio::io_context io;
+  redis::RedisUrl url;
+  url.host = "127.0.0.1";
+  url.port = port;
+  auto conn = redis::Connection::create(io.get_executor(), url, {});
+  std::optional<core::Expected<redis::Reply, std::string>> result;
+  conn->connect([&](core::Expected<void, std::string> r) {
+    if (!r) {
+      result = core::unexpected(r.error());
+      return;
+    }
+    conn->command(std::move(argv), [&](core::Expected<redis::Reply, std::string> reply) { result = std::move(reply); });
+  });
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!result && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(100));
+  conn->close();
+  if (!result) return core::unexpected(std::string("no reply within 5 s"));
+  return std::move(*result);
+}
+
+class RedisBrokerScripts : public BrokerTest {
+ protected:
+  void SetUp() override {
+    if (shared_server() == nullptr) GTEST_SKIP() << "redis-server is not available here";
+  }
+  std::uint16_t port() const { return shared_server()->port(); }
+};
+
+// The first publications on a Redis without the scripts (a fresh or restarted
+// server) must not race a NOSCRIPT retry: the broker loads both scripts on
+// each command connection before it reports healthy.
+TEST_F(RedisBrokerScripts, ScriptsAreLoadedBeforeTheBrokerIsHealthy) {
+  ASSERT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
+  start(redis_factory(2));
+  const auto exists =
+      redis_call(port(), {"SCRIPT", "EXISTS", redis_keys::publish_script_sha(), redis_keys::read_script_sha()});
+  ASSERT_TRUE(exists) << exists.error();
+  ASSERT_EQ(exists->type, redis::Reply::Type::array);
+  ASSERT_EQ(exists->elements.size(), 2u);
+  EXPECT_EQ(exists->elements[0].integer, 1);
+  EXPECT_EQ(exists->elements[1].integer, 1);
+}
+
+// A script cache flushed while the broker runs costs one EVAL, not a failure.
+TEST_F(RedisBrokerScripts, PublishingContinuesAfterTheScriptCacheIsFlushed) {
+  start(redis_factory(1));
+  const auto c = ch("flushed");
+  EXPECT_EQ(publish_ok(c, "1", ns_default_).offset, 1u);
+  ASSERT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
+  EXPECT_EQ(publish_ok(c, "2", ns_default_).offset, 2u);
+  EXPECT_EQ(offsets_of(history_ok(c, ns_default_, 10).messages), (std::vector<std::uint64_t>{1, 2}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Redis, BrokerContract, ::testing::Values(redis_factory(1), redis_factory(2)), factory_name);
