@@ -66,8 +66,7 @@ class Listener::ShardAcceptor : public std::enable_shared_from_this<ShardAccepto
       });
       return;
     }
-    boost::system::error_code ignored;
-    socket.set_option(tcp::no_delay(true), ignored);
+    // TCP_NODELAY comes from the listening socket (open_listening_socket).
     Transport transport =
         tls_ != nullptr ? Transport(std::move(socket), tls_->current()) : Transport(std::move(socket));
     std::make_shared<HttpSession>(std::move(transport), peer_, routes_)->run();
@@ -85,18 +84,27 @@ class Listener::ShardAcceptor : public std::enable_shared_from_this<ShardAccepto
   std::atomic<bool> stop_requested_{false};
 };
 
+ListeningSocket open_listening_socket(const asio::any_io_executor& ex, const tcp::endpoint& endpoint) {
+  tcp::acceptor listening(ex);
+  listening.open(endpoint.protocol());
+  listening.set_option(asio::socket_base::reuse_address(true));
+  // Linux copies it to every accepted socket: one setsockopt per listener
+  // instead of one per connection.
+  listening.set_option(tcp::no_delay(true));
+  listening.bind(endpoint);
+  listening.listen(asio::socket_base::max_listen_connections);
+  const tcp::endpoint local = listening.local_endpoint();
+  return ListeningSocket{listening.release(), local};
+}
+
 Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint,
                    const std::vector<asio::any_io_executor>& shard_executors, const HttpRoutes& routes,
                    const tls::TlsContextStore* tls) {
-  tcp::acceptor listening(control);
-  listening.open(endpoint.protocol());
-  listening.set_option(asio::socket_base::reuse_address(true));
-  listening.bind(endpoint);
-  listening.listen(asio::socket_base::max_listen_connections);
-  local_endpoint_ = listening.local_endpoint();
-  // Out of the control reactor: it would otherwise wake the control thread
-  // for every connection the shards accept.
-  listen_fd_ = listening.release();
+  // Out of any reactor: the control thread would otherwise wake for every
+  // connection the shards accept.
+  const ListeningSocket listening = open_listening_socket(control, endpoint);
+  listen_fd_ = listening.fd;
+  local_endpoint_ = listening.local_endpoint;
   acceptors_.reserve(shard_executors.size());
   for (const auto& shard : shard_executors) {
     const int fd = ::dup(listen_fd_);

@@ -28,6 +28,17 @@
 
 namespace wshub::net {
 
+// A listening TCP socket on `endpoint` (SO_REUSEADDR), with TCP_NODELAY
+// set: Linux copies it to every socket accepted from it. The descriptor is
+// registered with no reactor; the caller closes it. Throws
+// boost::system::system_error when it cannot be opened or bound.
+struct ListeningSocket {
+  int fd = -1;
+  boost::asio::ip::tcp::endpoint local_endpoint;  // the bound address (port 0 resolved)
+};
+ListeningSocket open_listening_socket(const boost::asio::any_io_executor& ex,
+                                      const boost::asio::ip::tcp::endpoint& endpoint);
+
 class Listener {
  public:
   // Throws at start-up when the address cannot be bound (bad config) or a

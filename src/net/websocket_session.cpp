@@ -73,7 +73,8 @@ WebSocketSession::WebSocketSession(Transport&& transport, const WebSocketLimits&
 WebSocketSession::~WebSocketSession() { stats_.queued_bytes.add(-static_cast<std::int64_t>(queue_.bytes())); }
 
 void WebSocketSession::accept(std::string response, std::string_view early_bytes, const OpenHandler& on_open) {
-  // The Transport made the socket non-blocking; the listener set no_delay.
+  // The Transport made the socket non-blocking; TCP_NODELAY came from the
+  // listening socket (open_listening_socket).
   control_ = std::move(response);
   if (!early_bytes.empty()) parser_.feed(early_bytes.data(), early_bytes.size());
   state_ = State::open;
