@@ -398,7 +398,8 @@ def main():
       "(`build/bin/wshub-bench`, one client thread, two in the saturation section) and the server share "
       f"them. **Load average** (1/5/15 min) at the start: {load_s}; at the end: {load_e}. This is a shared "
       "VM where a system call costs about 1 µs, so absolute figures are noisy; the servers were measured "
-      "back to back, interleaved in every repetition, so the ratios are the figures to read.\n")
+      "back to back, interleaved in every repetition (in an order rotated by one server per repetition), so "
+      "the ratios are the figures to read.\n")
     w(f"Versions: {v.get('wshub')}; Bun {v.get('bun')}; Node.js {v.get('node')}; "
       f"{(v.get('redis') or '').split(' sha=')[0]}; npm packages pinned in `bench/package-lock.json`.\n")
     w("Server CPU is the server process's utime+stime from /proc over the measured window "

@@ -83,6 +83,19 @@ for s in $SECTIONS; do
   case "$s" in single | cluster | saturation) ;; *) echo "run.sh: unknown section $s (single, cluster, saturation)" >&2; exit 2 ;; esac
 done
 has_section() { case " $SECTIONS " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# rotated REP LIST...: LIST rotated left by REP-1, the order of repetition REP.
+# Each server then runs first once, and after each of the others: no server
+# always follows the same neighbour (whose teardown, 10,000 sockets closing,
+# may still cost the kernel time in the next server's window).
+rotated() {
+  local rep=$1
+  shift
+  local n=$# i
+  for ((i = 0; i < n; i++)); do
+    local k=$(((rep - 1 + i) % n + 1))
+    printf '%s ' "${!k}"
+  done
+}
 # The cluster section: the servers of --servers that run as several instances on one Redis.
 CLUSTER_SERVERS=""
 for s in $SERVERS; do
@@ -243,7 +256,8 @@ echo "run.sh: results in ${OUT#"$ROOT"/}; servers: $SERVERS; reps: $REPS; load a
 T0=$(date +%s)
 for rep in $(seq "$REPS"); do
   has_section single || break
-  for server in $SERVERS; do
+  # shellcheck disable=SC2086
+  for server in $(rotated "$rep" $SERVERS); do
     echo "rep $rep/$REPS: $server"
     # idle first, on a fresh process: its RSS per connection is the growth from
     # before the first connection, which earlier runs' freed memory would hide.
@@ -285,7 +299,8 @@ if has_section cluster && [ -n "$CLUSTER_SERVERS" ]; then
   start_redis
   REDIS_PORT=${REDIS_URL##*:}
   for rep in $(seq "$REPS"); do
-    for server in $CLUSTER_SERVERS; do
+    # shellcheck disable=SC2086
+    for server in $(rotated "$rep" $CLUSTER_SERVERS); do
       echo "rep $rep/$REPS: cluster $server (2 instances on one redis-server)"
       redis-cli -p "$REDIS_PORT" flushall >/dev/null
       BROKER_ARGS="--broker $REDIS_URL"
