@@ -46,7 +46,8 @@ BrokerFactory redis_factory(std::size_t shards) {
       }};
 }
 
-// Sends one command to `port` on a connection of its own and waits for the reply.
+// Sends one command to `port` on a connection of its own and waits for the
+// reply; an error reply is an error too.
 core::Expected<redis::Reply, std::string> redis_call(std::uint16_t port, std::vector<std::string> argv) {
   boost::asio::io_context io;
   redis::RedisUrl url;
@@ -65,6 +66,7 @@ core::Expected<redis::Reply, std::string> redis_call(std::uint16_t port, std::ve
   while (!result && std::chrono::steady_clock::now() < deadline) io.run_one_for(std::chrono::milliseconds(100));
   conn->close();
   if (!result) return core::unexpected(std::string("no reply within 5 s"));
+  if (*result && (*result)->type == redis::Reply::Type::error) return core::unexpected((*result)->str);
   return std::move(*result);
 }
 
@@ -80,7 +82,8 @@ class RedisBrokerScripts : public BrokerTest {
 // server) must not race a NOSCRIPT retry: the broker loads both scripts on
 // each command connection before it reports healthy.
 TEST_F(RedisBrokerScripts, ScriptsAreLoadedBeforeTheBrokerIsHealthy) {
-  ASSERT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
+  const auto flushed = redis_call(port(), {"SCRIPT", "FLUSH"});
+  ASSERT_TRUE(flushed) << flushed.error();
   start(redis_factory(2));
   const auto exists =
       redis_call(port(), {"SCRIPT", "EXISTS", redis_keys::publish_script_sha(), redis_keys::read_script_sha()});
@@ -96,7 +99,8 @@ TEST_F(RedisBrokerScripts, PublishingContinuesAfterTheScriptCacheIsFlushed) {
   start(redis_factory(1));
   const auto c = ch("flushed");
   EXPECT_EQ(publish_ok(c, "1", ns_default_).offset, 1u);
-  ASSERT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
+  const auto flushed = redis_call(port(), {"SCRIPT", "FLUSH"});
+  ASSERT_TRUE(flushed) << flushed.error();
   EXPECT_EQ(publish_ok(c, "2", ns_default_).offset, 2u);
   EXPECT_EQ(offsets_of(history_ok(c, ns_default_, 10).messages), (std::vector<std::uint64_t>{1, 2}));
 }
