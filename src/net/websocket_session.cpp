@@ -172,7 +172,10 @@ bool WebSocketSession::process_events() {
       case Kind::close:
         stats_.frames_in.add();
         on_peer_close(ev.code);
-        break;
+        // Nothing may follow a close frame (RFC 6455 5.5.1), so reading stops
+        // here: writing our close frame, or the close deadline, ends the
+        // session. Waiting for more would only cost another readiness wait.
+        return false;
       case Kind::error:
         fail(ev.code);
         return true;  // keep reading (and discarding) until the peer closes
