@@ -402,10 +402,14 @@ def main():
       "the ratios are the figures to read.\n")
     w(f"Versions: {v.get('wshub')}; Bun {v.get('bun')}; Node.js {v.get('node')}; "
       f"{(v.get('redis') or '').split(' sha=')[0]}; npm packages pinned in `bench/package-lock.json`.\n")
-    w("Server CPU is the server process's utime+stime from /proc over the measured window "
-      "(`--server-pid`), plus redis-server's for the Redis-backed peers; /proc counts in 10 ms ticks, "
-      "so short runs are coarse. Latency is end to end (publisher's send to the subscriber's receipt, "
-      "through the server), as the client sees it.\n")
+    windows = [s.get("cpu_clock") for docs in runs.values() for d in docs for s in (d.get("servers") or [])]
+    ticks = sum(1 for c in windows if c != "cpu-clock")
+    w("Server CPU is the server process's CPU time over the measured window (`--server-pid`), plus "
+      "redis-server's for the Redis-backed peers, read from the process's CPU-time clock "
+      "(`clock_getcpuclockid`, all threads, nanoseconds) or, where that cannot be read, from utime+stime "
+      f"of /proc/PID/stat in 10 ms ticks ({ticks} of the {len(windows)} process windows here). "
+      "Latency is end to end "
+      "(publisher's send to the subscriber's receipt, through the server), as the client sees it.\n")
     for d, m in extra_meta:
         w(f"Merged with `{m.get('command')}` on {m.get('started_at')}, {m.get('reps')} repetition(s), in "
           f"{fmt(m.get('wall_s'), 0)} s (raw results in `{d}/`; load average at the start: "

@@ -45,6 +45,7 @@ void log_exception(std::exception_ptr e) {
 JsonValue sample_json(const ProcSample& s) {
   JsonValue j = JsonValue::object();
   j.set("cpu_us", s.cpu_us);
+  j.set("cpu_ns", s.cpu_ns);
   j.set("rss_kb", s.rss_kb);
   j.set("threads", s.threads);
   j.set("open_fds", s.open_fds);
@@ -204,10 +205,12 @@ JsonValue process_window_json(pid_t pid, const std::optional<ProcSample>& start,
   }
   j.set("start", sample_json(*start));
   j.set("end", sample_json(*end));
-  const auto cpu = end->cpu_us >= start->cpu_us ? end->cpu_us - start->cpu_us : 0;
+  const CpuDelta delta = cpu_us_between(*start, *end);
+  const std::uint64_t cpu = delta.us;
   const double wall_s = static_cast<double>(end->at_ns - start->at_ns) / 1e9;
   j.set("window_s", round_to(wall_s, 3));
   j.set("cpu_us", cpu);
+  j.set("cpu_clock", delta.clock);
   j.set("cpu_percent", wall_s > 0 ? round_to(static_cast<double>(cpu) / 1e4 / wall_s, 1) : 0.0);
   j.set("rss_delta_kb", static_cast<long long>(end->rss_kb) - static_cast<long long>(start->rss_kb));
   return j;
@@ -221,7 +224,7 @@ JsonValue servers_json(const std::vector<int>& pids, const ProcessSamples& start
     const auto& s = start.servers[i];
     const auto& e = end.servers[i];
     arr.push(process_window_json(pids[i], s, e));
-    if (s && e && e->cpu_us >= s->cpu_us) total += e->cpu_us - s->cpu_us;
+    if (s && e) total += cpu_us_between(*s, *e).us;
   }
   if (cpu_us != nullptr) *cpu_us = total;
   return arr;

@@ -1,5 +1,6 @@
 #include "proc_sampler.hpp"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -32,6 +33,15 @@ std::optional<std::uint64_t> read_cpu_ticks(pid_t pid) {
   return utime + stime;
 }
 
+// The process's CPU-time clock (all its threads, live and exited); 0 when the
+// clock cannot be had (the process is gone, or the kernel refuses).
+std::uint64_t read_cpu_clock_ns(pid_t pid) {
+  clockid_t clock{};
+  timespec ts{};
+  if (clock_getcpuclockid(pid, &clock) != 0 || clock_gettime(clock, &ts) != 0) return 0;
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000'000u + static_cast<std::uint64_t>(ts.tv_nsec);
+}
+
 std::uint64_t status_value_kb(const std::string& status, std::string_view key) {
   std::istringstream in(status);
   std::string line;
@@ -50,6 +60,13 @@ std::uint64_t count_fds(pid_t pid) {
 }
 
 }  // namespace
+
+CpuDelta cpu_us_between(const ProcSample& start, const ProcSample& end) {
+  if (start.cpu_ns != 0 && end.cpu_ns >= start.cpu_ns) {
+    return CpuDelta{(end.cpu_ns - start.cpu_ns) / 1000, "cpu-clock"};
+  }
+  return CpuDelta{end.cpu_us >= start.cpu_us ? end.cpu_us - start.cpu_us : 0, "ticks"};
+}
 
 std::string process_name(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/comm");
@@ -72,6 +89,7 @@ std::optional<ProcSample> sample_process(pid_t pid) {
     if (!ticks) return std::nullopt;
     const long hz = sysconf(_SC_CLK_TCK);
     s.cpu_us = *ticks * 1'000'000 / static_cast<std::uint64_t>(hz > 0 ? hz : 100);
+    s.cpu_ns = read_cpu_clock_ns(pid);
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::stringstream buffer;
     buffer << in.rdbuf();

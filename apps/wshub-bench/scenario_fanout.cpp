@@ -416,9 +416,7 @@ int run_fanout(BenchRun& run, JsonValue& doc) {
     for (std::size_t i = 0; i < o.server_pids.size(); ++i) {
       const auto& s = start_samples.servers[i];
       const auto& e = end_samples.servers[i];
-      if (s && e && e->cpu_us >= s->cpu_us && process_name(o.server_pids[i]) == "redis-server") {
-        redis_cpu += e->cpu_us - s->cpu_us;
-      }
+      if (s && e && process_name(o.server_pids[i]) == "redis-server") redis_cpu += cpu_us_between(*s, *e).us;
     }
     const auto per_1k = [&](std::uint64_t cpu) {
       return round_to(static_cast<double>(cpu) * 1000.0 / static_cast<double>(delivered), 2);

@@ -51,7 +51,11 @@ def test_bench_fanout(server_factory, tmp_path, via):
                      "--publish-via", via])
     d = doc["results"]["deliveries"]
     assert d["delivered"] == 50 * 400 // 5
-    assert doc["servers"][0]["pid"] == srv.pid
+    window = doc["servers"][0]
+    assert window["pid"] == srv.pid
+    # CPU from the process's nanosecond CPU-time clock, not 10 ms ticks.
+    assert window["cpu_clock"] == "cpu-clock", window
+    assert window["end"]["cpu_ns"] > window["start"]["cpu_ns"] > 0, window
 
 
 def test_bench_idle(server_factory, tmp_path):
