@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 flavour="${1:-release}"
 shift || true
 case "$flavour" in
-  release) dir=build; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSHUB_BUILD_BENCH=ON) ;;
+  release) dir=build; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSHUB_BUILD_BENCH=ON -DWSHUB_MALLOC=tcmalloc) ;;
   asan) dir=build-asan; args=(-DCMAKE_BUILD_TYPE=Debug -DWSHUB_SANITIZE=address) ;;
   tsan) dir=build-tsan; args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DWSHUB_SANITIZE=thread) ;;
   *) echo "usage: scripts/build.sh [release|asan|tsan] [cmake args...]" >&2; exit 2 ;;

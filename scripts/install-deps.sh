@@ -21,7 +21,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang libclang-rt-14-dev ccache
   # libraries (DESIGN.md "Dependencies")
   libboost1.81-dev libboost-system1.81-dev libsimdjson-dev libhiredis-dev libssl-dev libjwt-dev liburing-dev
-  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
+  libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev libgoogle-perftools-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev redis-server python3 python3-pytest python3-websockets
   python3-jwt python3-cryptography

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <thread>
 
+#include "apps/wshub/allocator.hpp"
 #include "api/api_router.hpp"
 #include "broker/broker.hpp"
 #include "auth/authenticator.hpp"
@@ -383,9 +384,9 @@ int run_server(const config::Config& cfg) {
   if (api_listener) {
     std::cout << "wshub API listening on http://" << endpoint_text(api_listener->local_endpoint()) << std::endl;
   }
-  spdlog::info("wshub serving: instance={} shards={} writes={} address={} {}", hub.instance_id, shards.size(),
-               shards.at(0).writes->mode() == net::BatchSender::Mode::io_uring ? "io_uring" : "sendmsg", address,
-               config::describe(cfg));
+  spdlog::info("wshub serving: instance={} shards={} writes={} allocator=\"{}\" address={} {}", hub.instance_id,
+               shards.size(), shards.at(0).writes->mode() == net::BatchSender::Mode::io_uring ? "io_uring" : "sendmsg",
+               allocator_description(), address, config::describe(cfg));
 
   hub::Drain drain(shards, control.get_executor());
   int exit_code = 0;

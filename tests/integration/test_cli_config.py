@@ -170,3 +170,21 @@ def test_dev_mode_warns_loudly(server_factory):
     srv = server_factory()
     wait_until(lambda: re.search(r"warn.*dev|dev.*warn", srv.stderr_text(), re.I | re.S), 3,
                what="a warning about --dev in the log")
+
+
+def test_startup_log_names_the_allocator_in_use(server_factory):
+    # The release build links tcmalloc (cmake/allocator.cmake); sanitizer builds keep
+    # glibc's malloc. The log line must agree with what the process really loaded.
+    srv = server_factory()
+    wait_until(lambda: "allocator=" in srv.stderr_text(), 5, what="the 'wshub serving' line")
+    m = re.search(r'allocator="([^"]*)"', srv.stderr_text())
+    assert m, srv.stderr_tail()
+    allocator = m.group(1)
+    with open(f"/proc/{srv.pid}/maps") as f:
+        tcmalloc_loaded = "libtcmalloc" in f.read()
+    if os.environ.get("WSHUB_SANITIZER"):
+        assert allocator == "glibc", allocator
+    elif tcmalloc_loaded:
+        assert re.fullmatch(r"tcmalloc \d+\.\d+.*", allocator), allocator
+    else:
+        assert allocator == "glibc", allocator
