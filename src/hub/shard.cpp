@@ -1,14 +1,25 @@
 #include "hub/shard.hpp"
 
-#include <cstdio>
+#include <random>
 #include <spdlog/spdlog.h>
+
+#include "core/client_id.hpp"
 
 namespace wshub::hub {
 namespace {
 thread_local Shard* t_current = nullptr;
-}
 
-Shard::Shard(std::size_t index) : index_(index), rng_(std::random_device{}()) {}
+// The whole 64-bit client-id space needs more than one 32-bit word of seed: with a
+// single word, two shards anywhere in a cluster share a whole id sequence with
+// probability ~n^2 / 2^33.
+std::mt19937_64 seeded_generator() {
+  std::random_device device;
+  std::seed_seq seed{device(), device(), device(), device(), device(), device(), device(), device()};
+  return std::mt19937_64(seed);
+}
+}  // namespace
+
+Shard::Shard(std::size_t index) : index_(index), rng_(seeded_generator()) {}
 
 Shard::~Shard() {
   // Sessions own sockets of io_: release them while io_ is still alive.
@@ -42,12 +53,7 @@ void Shard::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-std::string Shard::next_client_id() {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "c-%016llx%08x", static_cast<unsigned long long>(rng_()),
-                static_cast<unsigned>(rng_() & 0xffffffffu));
-  return buf;
-}
+std::string Shard::next_client_id() { return core::format_client_id(rng_()); }
 
 bool Shard::channel_unused(std::string_view channel) const {
   if (subscribers.find(channel) != nullptr) return false;

@@ -62,7 +62,7 @@ class Shard {
   void stop();
   void join();
 
-  // A new cluster-unique client id ("c-" + 24 hex digits).
+  // A new client id, unique across the cluster by 64 random bits (core/client_id.hpp).
   std::string next_client_id();
 
   // --- owned by this shard's thread ---
