@@ -302,7 +302,9 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
   default namespace configuration keeps history (100 messages, 300 s) and
   presence for every channel, work the peers do not do. Each shard sends the
   writes of a fan-out in one `io_uring` system call (the default `io_uring =
-  true`; docs/ARCHITECTURE.md "Batched writes"). `--close-timeout 60`
+  true`; docs/ARCHITECTURE.md "Batched writes"). The release binary allocates
+  with tcmalloc (docs/ARCHITECTURE.md "Memory allocator"; Bun brings its own
+  mimalloc, the Node peers V8's heap and glibc). `--close-timeout 60`
   only matters to the `slow` scenario (the close frame must still be there to
   read at the end).
 - **Bun pub/sub** (`bench/peers/bun_pubsub.js`, run with the `bun` binary from
