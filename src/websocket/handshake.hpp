@@ -3,7 +3,7 @@
 // response. The HTTP request itself is parsed by net::HttpSession (Beast);
 // this sees only the header values that matter. No extension (such as
 // permessage-deflate) and no subprotocol is ever negotiated.
-// Thread-safety: pure functions.
+// Thread-safety: pure functions (the accept digest keeps one OpenSSL context per thread).
 #pragma once
 
 #include <string>

@@ -2,11 +2,31 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <thread>
+#include <vector>
+
 namespace wshub::websocket {
 namespace {
 
 TEST(Handshake, AcceptValueOfTheRfcExample) {
   // RFC 6455 section 1.3.
+  EXPECT_EQ(accept_value("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+}
+
+TEST(Handshake, AcceptValueRepeatsAndWorksOnEveryThread) {
+  // Each thread reuses its own digest context: the second and later digests on a
+  // thread, and digests on new threads, must all agree.
+  EXPECT_EQ(accept_value("x3JJHMbDL1EzLkh9GBhXDw=="), "HSmrc0sMlYUkAGmm5OPpG2HaGWk=");
+  std::vector<std::string> results(4);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    threads.emplace_back([&results, t] {
+      for (int i = 0; i < 100; ++i) results[t] = accept_value("dGhlIHNhbXBsZSBub25jZQ==");
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const auto& r : results) EXPECT_EQ(r, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   EXPECT_EQ(accept_value("dGhlIHNhbXBsZSBub25jZQ=="), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
 }
 
