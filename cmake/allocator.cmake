@@ -8,7 +8,7 @@
 # Why: glibc grows a thread's arena one page at a time, with an mprotect per page,
 # and its malloc path is longer than tcmalloc's per-thread caches. A connection
 # set-up allocates ~50 blocks on a shard thread; storm CPU per connection measured
-# ~12 % lower with tcmalloc (docs/ARCHITECTURE.md, "Memory allocator").
+# 19 % lower with tcmalloc (median 102 -> 82.7 us; docs/ARCHITECTURE.md, "Memory allocator").
 # Sanitizers replace malloc themselves, so they always get the system allocator.
 #
 # Defines the INTERFACE target wshub_allocator: link it into executables only.
