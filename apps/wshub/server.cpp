@@ -336,8 +336,8 @@ int run_server(const config::Config& cfg) {
 
   std::unique_ptr<net::Listener> listener;
   try {
-    listener = std::make_unique<net::Listener>(control.get_executor(), endpoint, shards.executors(), routes,
-                                               tls_store ? &*tls_store : nullptr);
+    listener = std::make_unique<net::Listener>(control.get_executor(), endpoint, cfg.tcp_defer_accept,
+                                               shards.executors(), routes, tls_store ? &*tls_store : nullptr);
   } catch (const std::exception& e) {
     spdlog::error("listen: cannot listen on {}: {}", cfg.listen, e.what());
     return 2;
@@ -345,8 +345,8 @@ int run_server(const config::Config& cfg) {
   std::unique_ptr<net::Listener> api_listener;
   if (api_listen) {
     try {
-      api_listener = std::make_unique<net::Listener>(control.get_executor(), api_endpoint, shards.executors(),
-                                                     api_routes);
+      api_listener = std::make_unique<net::Listener>(control.get_executor(), api_endpoint, cfg.tcp_defer_accept,
+                                                     shards.executors(), api_routes);
     } catch (const std::exception& e) {
       spdlog::error("api_listen: cannot listen on {}: {}", cfg.api_listen, e.what());
       return 2;

@@ -63,6 +63,7 @@ struct Config {
   std::size_t send_queue_bytes = 1048576;
   std::chrono::seconds shutdown_timeout{5};  // 0: close at once, no drain wait
   std::chrono::seconds handshake_timeout{10};
+  std::chrono::seconds tcp_defer_accept{1};  // TCP_DEFER_ACCEPT on the listeners; 0: off
   std::chrono::seconds close_timeout{5};  // 0: drop TCP right after our close frame
   unsigned workers = 0;                   // 0: one per core
   bool io_uring = true;                   // batched socket writes (net::BatchSender)

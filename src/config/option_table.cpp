@@ -362,6 +362,11 @@ std::vector<Option> build_options() {
   t.push_back(make_option({"handshake_timeout", K::seconds, "SECONDS",
                            "Seconds a client has to complete the HTTP request and WebSocket upgrade."},
                           seconds_field<C>(&C::handshake_timeout, 1)));
+  t.push_back(make_option({"tcp_defer_accept", K::seconds, "SECONDS",
+                           "Seconds the kernel may hold a new connection until its first bytes arrive "
+                           "(TCP_DEFER_ACCEPT), so accepting it and reading its request take one wake-up; "
+                           "a connection that sends nothing reaches handshake_timeout only after it (0: off)."},
+                          seconds_field<C>(&C::tcp_defer_accept, 0)));
   t.push_back(make_option({"close_timeout", K::seconds, "SECONDS",
                            "Seconds to wait for the client's close frame after the server closes "
                            "(0: drop the connection at once)."},

@@ -1,12 +1,17 @@
 #include "net/listener.hpp"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 #include <cerrno>
+#include <climits>
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
@@ -84,7 +89,8 @@ class Listener::ShardAcceptor : public std::enable_shared_from_this<ShardAccepto
   std::atomic<bool> stop_requested_{false};
 };
 
-ListeningSocket open_listening_socket(const asio::any_io_executor& ex, const tcp::endpoint& endpoint) {
+ListeningSocket open_listening_socket(const asio::any_io_executor& ex, const tcp::endpoint& endpoint,
+                                      std::chrono::seconds defer_accept) {
   tcp::acceptor listening(ex);
   listening.open(endpoint.protocol());
   listening.set_option(asio::socket_base::reuse_address(true));
@@ -93,16 +99,25 @@ ListeningSocket open_listening_socket(const asio::any_io_executor& ex, const tcp
   listening.set_option(tcp::no_delay(true));
   listening.bind(endpoint);
   listening.listen(asio::socket_base::max_listen_connections);
+  if (defer_accept.count() > 0) {
+    // The kernel keeps the finished three-way handshake to itself until data
+    // arrives; after the deferral it hands the connection over anyway (on the
+    // ACK of a retransmitted SYN-ACK), and handshake_timeout starts then.
+    const int seconds = static_cast<int>(std::min<std::chrono::seconds::rep>(defer_accept.count(), INT_MAX));
+    if (::setsockopt(listening.native_handle(), IPPROTO_TCP, TCP_DEFER_ACCEPT, &seconds, sizeof seconds) != 0) {
+      throw boost::system::system_error(errno, boost::system::system_category(), "setsockopt TCP_DEFER_ACCEPT");
+    }
+  }
   const tcp::endpoint local = listening.local_endpoint();
   return ListeningSocket{listening.release(), local};
 }
 
-Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint,
+Listener::Listener(asio::any_io_executor control, const tcp::endpoint& endpoint, std::chrono::seconds defer_accept,
                    const std::vector<asio::any_io_executor>& shard_executors, const HttpRoutes& routes,
                    const tls::TlsContextStore* tls) {
   // Out of any reactor: the control thread would otherwise wake for every
   // connection the shards accept.
-  const ListeningSocket listening = open_listening_socket(control, endpoint);
+  const ListeningSocket listening = open_listening_socket(control, endpoint, defer_accept);
   listen_fd_ = listening.fd;
   local_endpoint_ = listening.local_endpoint;
   acceptors_.reserve(shard_executors.size());

@@ -20,6 +20,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -29,25 +30,30 @@
 namespace wshub::net {
 
 // A listening TCP socket on `endpoint` (SO_REUSEADDR), with TCP_NODELAY
-// set: Linux copies it to every socket accepted from it. The descriptor is
-// registered with no reactor; the caller closes it. Throws
+// set: Linux copies it to every socket accepted from it. With a non-zero
+// `defer_accept`, TCP_DEFER_ACCEPT too: the kernel reports a connection only
+// once its first bytes have arrived (or the deferral has passed), so that
+// accepting it and reading its request take one wake-up, not two. The
+// descriptor is registered with no reactor; the caller closes it. Throws
 // boost::system::system_error when it cannot be opened or bound.
 struct ListeningSocket {
   int fd = -1;
   boost::asio::ip::tcp::endpoint local_endpoint;  // the bound address (port 0 resolved)
 };
 ListeningSocket open_listening_socket(const boost::asio::any_io_executor& ex,
-                                      const boost::asio::ip::tcp::endpoint& endpoint);
+                                      const boost::asio::ip::tcp::endpoint& endpoint,
+                                      std::chrono::seconds defer_accept = std::chrono::seconds(0));
 
 class Listener {
  public:
   // Throws at start-up when the address cannot be bound (bad config) or a
   // shard's descriptor cannot be made.
+  // `defer_accept`: see open_listening_socket (0: off).
   // `tls`: null for plain HTTP; otherwise it must outlive the listener
   // (current() is called on the shards).
   Listener(boost::asio::any_io_executor control, const boost::asio::ip::tcp::endpoint& endpoint,
-           const std::vector<boost::asio::any_io_executor>& shard_executors, const HttpRoutes& routes,
-           const tls::TlsContextStore* tls = nullptr);
+           std::chrono::seconds defer_accept, const std::vector<boost::asio::any_io_executor>& shard_executors,
+           const HttpRoutes& routes, const tls::TlsContextStore* tls = nullptr);
   ~Listener();
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;

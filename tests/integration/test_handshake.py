@@ -8,12 +8,14 @@ import time
 import pytest
 
 from wshub_harness import (RawWs, Server, accept_for, handshake_request, http_exchange,
-                           parse_http_head)
+                           parse_http_head, scaled)
 
 
 @pytest.fixture(scope="module")
 def hs_hub(tmp_path_factory):
-    srv = Server(args=["--handshake-timeout", "1"], workdir=tmp_path_factory.mktemp("hs"))
+    # Without TCP_DEFER_ACCEPT, so that the timeouts below are handshake_timeout alone.
+    srv = Server(args=["--handshake-timeout", "1", "--tcp-defer-accept", "0"],
+                 workdir=tmp_path_factory.mktemp("hs"))
     srv.start()
     yield srv
     status, _ = srv.api("GET", "/healthz")
@@ -63,6 +65,30 @@ def test_idle_connection_closed_by_handshake_timeout(hs_hub):
     with socket.create_connection(("127.0.0.1", hs_hub.port)) as s:
         took = seconds_until_closed(s, 4)
     assert took is not None and took <= 2.0, f"idle pre-upgrade connection open after {took}s"
+
+
+def test_silent_connection_waits_out_the_deferral_then_the_handshake_timeout(server_factory):
+    """With tcp_defer_accept (on by default, 1 s) the kernel holds a connection
+    that sends nothing; the hub sees it after the deferral and closes it at
+    handshake_timeout, so it is cut after both, and counted."""
+    srv = server_factory(args=["--handshake-timeout", "1"])
+    with socket.create_connection(("127.0.0.1", srv.port)) as s:
+        took = seconds_until_closed(s, scaled(6))
+    assert took is not None, "a silent connection was never closed"
+    assert 1.8 <= took <= scaled(4.0), f"silent connection closed after {took:.2f}s (deferral 1 s + timeout 1 s)"
+    assert srv.metric("wshub_http_request_timeouts_total") == 1
+
+
+def test_deferral_does_not_delay_a_client_that_speaks(server_factory):
+    srv = server_factory(args=["--tcp-defer-accept", "30"])
+    t0 = time.monotonic()
+    c = RawWs(srv.port)
+    try:
+        assert c.status == 101
+        assert c.read_welcome()["type"] == "welcome"
+    finally:
+        c.close()
+    assert time.monotonic() - t0 < scaled(5.0), "the upgrade waited for the 30 s deferral"
 
 
 def test_partial_upgrade_closed_by_handshake_timeout(hs_hub):

@@ -47,6 +47,7 @@ TEST(ConfigLoader, NothingGivenGivesTheDefaults) {
   EXPECT_EQ(c.send_queue_bytes, 1048576u);
   EXPECT_EQ(c.shutdown_timeout, 5s);
   EXPECT_EQ(c.handshake_timeout, 10s);
+  EXPECT_EQ(c.tcp_defer_accept, 1s);
   EXPECT_EQ(c.close_timeout, 5s);
   EXPECT_EQ(c.workers, 0u);
   EXPECT_EQ(c.max_channels_per_connection, 128u);
@@ -348,6 +349,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"ping_interval", "", "expected a whole number of seconds, got \"\""},
         BadValue{"ping_interval", "31536001", "must be at most 31536000 seconds, got 31536001"},
         BadValue{"handshake_timeout", "0", "must be greater than 0, got 0"},
+        BadValue{"tcp_defer_accept", "-1", "must not be negative, got -1"},
         BadValue{"history_ttl", "0", "must be greater than 0, got 0"},
         BadValue{"shutdown_timeout", "soon", "expected a whole number of seconds, got \"soon\""},
         BadValue{"max_message_size", "0", "must be greater than 0, got 0"},
@@ -444,6 +446,7 @@ max_message_size = 1000
 send_queue_bytes = 2000
 shutdown_timeout = 12
 handshake_timeout = 13
+tcp_defer_accept = 0
 close_timeout = 14
 workers = 4
 max_channels_per_connection = 15
@@ -472,6 +475,7 @@ allow_client_publish = true
   EXPECT_EQ(c.send_queue_bytes, 2000u);
   EXPECT_EQ(c.shutdown_timeout, 12s);
   EXPECT_EQ(c.handshake_timeout, 13s);
+  EXPECT_EQ(c.tcp_defer_accept, 0s);
   EXPECT_EQ(c.close_timeout, 14s);
   EXPECT_EQ(c.workers, 4u);
   EXPECT_EQ(c.max_channels_per_connection, 15u);

@@ -51,6 +51,7 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "send_queue_bytes",
                           "shutdown_timeout",
                           "handshake_timeout",
+                          "tcp_defer_accept",
                           "close_timeout",
                           "workers",
                           "max_channels_per_connection",
@@ -84,7 +85,7 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "tls_key_file"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 51u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 52u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {
