@@ -304,7 +304,10 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
   writes of a fan-out in one `io_uring` system call (the default `io_uring =
   true`; docs/ARCHITECTURE.md "Batched writes"). The release binary allocates
   with tcmalloc (docs/ARCHITECTURE.md "Memory allocator"; Bun brings its own
-  mimalloc, the Node peers V8's heap and glibc). `--close-timeout 60`
+  mimalloc, the Node peers V8's heap and glibc). Its listeners set
+  `TCP_DEFER_ACCEPT` (the default `tcp_defer_accept = 1`), as uWebSockets
+  does in Bun (`strace -e setsockopt`): a connection is reported once its
+  request is in, so accept and request share one wake-up. `--close-timeout 60`
   only matters to the `slow` scenario (the close frame must still be there to
   read at the end).
 - **Bun pub/sub** (`bench/peers/bun_pubsub.js`, run with the `bun` binary from
