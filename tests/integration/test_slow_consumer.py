@@ -28,11 +28,15 @@ def subscribe_raw(port, channel, user):
 
 async def flood(pub, channel, n, window=16, follower=None):
     """Publishes n ~16 KB messages, window ops at a time. With a follower (a
-    reading subscriber), keeps at most two windows ahead of it, so only the
-    client that stopped reading can fall behind."""
+    reading subscriber), publishes a window only once the follower has every
+    earlier message: at most window x 16 KB (128 KB with window 8) is then
+    queued for it, under send_queue_bytes (256 KiB) even when the kernel
+    buffers none of it, so only the client that stopped reading can be
+    evicted. (Two windows of 16 ahead, as before, allowed 512 KB: a follower
+    slowed by a loaded machine was evicted too.)"""
     for start in range(0, n, window):
         if follower is not None:
-            await follower.wait_messages(max(0, start - window), channel=channel, timeout=30)
+            await follower.wait_messages(start, channel=channel, timeout=30)
         await asyncio.gather(*(pub.ok("publish", channel=channel, data={"i": i, "p": PAYLOAD})
                                for i in range(start, min(n, start + window))))
 
@@ -60,7 +64,7 @@ def test_slow_consumer_evicted_with_4000_memory_bounded(server_factory):
                     await asyncio.sleep(0.02)
             sampler_task = asyncio.create_task(sampler())
             try:
-                await flood(pub, ch, N_MESSAGES, follower=fast)
+                await flood(pub, ch, N_MESSAGES, window=8, follower=fast)
                 await async_wait_until(
                     lambda: srv.metric("wshub_slow_consumer_closes_total") >= closes_before + 1,
                     10, interval=0.1, what="wshub_slow_consumer_closes_total to increment")
