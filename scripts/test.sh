@@ -4,8 +4,9 @@
 #   2. the integration suite (pytest) against the release binary, on the
 #      embedded broker and again with every server on its own redis-server,
 #      then the JS SDK tests (node --test) and the browser tests (chromium),
-#   3. the integration suite against an ASan+UBSan build,
-#   4. the shard and fan-out tests against a TSan build,
+#   3. the unit tests and the integration suite (on both brokers) against an
+#      ASan+UBSan build,
+#   4. the shard and fan-out tests (on both brokers) against a TSan build,
 #   5. each fuzz target for a bounded time.
 # --quick runs 1 and 2 only.
 set -euo pipefail
@@ -42,15 +43,21 @@ step "ASan+UBSan build"
 scripts/build.sh asan -DWSHUB_BUILD_TESTS=ON
 step "unit tests (ASan+UBSan)"
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
-step "integration tests (ASan+UBSan)"
+step "integration tests (ASan+UBSan, memory broker)"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_SANITIZER=asan "${PYTEST[@]}" -m "not nosan"
+step "integration tests (ASan+UBSan, Redis broker)"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_SANITIZER=asan WSHUB_TEST_BROKER=redis "${PYTEST[@]}" -m "not nosan"
 
 step "TSan build"
 scripts/build.sh tsan -DWSHUB_BUILD_TESTS=OFF -DWSHUB_BUILD_LOADGEN=OFF
-step "shard and fan-out tests (TSan)"
+step "shard and fan-out tests (TSan, memory broker)"
 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
   WSHUB_BIN="$PWD/build-tsan/bin/wshub" WSHUB_SANITIZER=tsan "${PYTEST[@]}" -m tsan
+step "shard and fan-out tests (TSan, Redis broker)"
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1" \
+  WSHUB_BIN="$PWD/build-tsan/bin/wshub" WSHUB_SANITIZER=tsan WSHUB_TEST_BROKER=redis "${PYTEST[@]}" -m tsan
 
 if [ -x tests/fuzz/run.sh ]; then
   step "fuzz targets"

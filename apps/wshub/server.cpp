@@ -455,6 +455,10 @@ int run_server(const config::Config& cfg) {
   process_signals.async_wait(on_signal);
 
   control.run();
+  // After a second signal the drain may not have closed the Redis
+  // connections: close them here, so nothing they hold outlives the process's
+  // objects (this instance's registry entries expire by themselves).
+  if (redis_cluster) redis_cluster->abandon();
 
   for (auto& s : sweeps) s->stop();
   broker.stop();

@@ -55,6 +55,12 @@ void RedisCluster::stop(std::chrono::milliseconds deadline, std::function<void()
   });
 }
 
+void RedisCluster::abandon() {
+  bus_->stop();
+  cmd_->stop();
+  sub_->stop();
+}
+
 void RedisCluster::send(hub::ClientSelector who, std::string raw_data, ClusterHandler<std::size_t> done) {
   asio::post(ex_, [this, who = std::move(who), raw_data = std::move(raw_data), done = std::move(done)]() mutable {
     bus_->send(std::move(who), std::move(raw_data), std::move(done));

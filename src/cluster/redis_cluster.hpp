@@ -27,6 +27,11 @@ class RedisCluster final : public Cluster, public hub::ConnectionObserver {
   // Deletes this instance's registry entries (waiting for Redis at most
   // `deadline`), closes the connections, then runs `done`.
   void stop(std::chrono::milliseconds deadline, std::function<void()> done);
+  // Closes the connections now, without leaving the registry (its entries
+  // expire by themselves): the way out after a second signal cut stop()
+  // short. Idempotent, and a no-op after stop() finished. REQUIRES: on the
+  // executor's thread, or on the thread that ran it once it has stopped.
+  void abandon();
 
   void send(hub::ClientSelector who, std::string raw_data, ClusterHandler<std::size_t> done) override;
   void disconnect(hub::ClientSelector who, std::uint16_t code, std::string reason,
