@@ -2,6 +2,7 @@
 
 #include <hiredis/async.h>
 
+#include <boost/asio/post.hpp>
 #include <utility>
 
 namespace wshub::redis {
@@ -50,7 +51,29 @@ void AsioAdapter::set_interest(Direction d, bool wanted_now) {
   wanted(d) = wanted_now;
   // Dropping interest leaves a wait in flight: Asio cannot cancel one
   // direction only. on_ready() ignores it, or uses it if interest comes back.
-  if (wanted_now) start_wait(d);
+  if (!wanted_now) return;
+  // Before the connect completes, writability is what reports it; and output
+  // hiredis just failed to flush completely must wait for the socket to drain.
+  const bool connected = context_ != nullptr && (context_->c.flags & REDIS_CONNECTED) != 0;
+  if (d == Direction::read || !connected || writing_) {
+    start_wait(d);
+    return;
+  }
+  if (std::exchange(flush_posted_, true)) return;
+  boost::asio::post(socket_.get_executor(), [self = shared_from_this()] { self->flush(); });
+}
+
+void AsioAdapter::flush() {
+  flush_posted_ = false;
+  // Interest may be gone (a wait already flushed it) or the context freed.
+  if (context_ == nullptr || !want_write_) return;
+  handle_write();
+}
+
+void AsioAdapter::handle_write() {
+  writing_ = true;
+  redisAsyncHandleWrite(context_);  // may free the context: on_cleanup() runs inside
+  writing_ = false;
 }
 
 void AsioAdapter::start_wait(Direction d) {
@@ -71,7 +94,7 @@ void AsioAdapter::on_ready(Direction d, const boost::system::error_code& ec) {
   if (d == Direction::read) {
     redisAsyncHandleRead(context_);
   } else {
-    redisAsyncHandleWrite(context_);
+    handle_write();
   }
   // hiredis may have freed the context inside that call (on_cleanup() ran).
   if (context_ != nullptr && wanted(d)) start_wait(d);

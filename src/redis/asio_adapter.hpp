@@ -11,6 +11,13 @@
 // Nothing blocks: the first writability of the socket completes hiredis's
 // non-blocking connect.
 //
+// Writes are eager once connected: new output is flushed by a handler posted
+// to the executor (so the commands issued by one handler leave in one
+// write(2)), without first asking the reactor whether the socket is writable.
+// A connected socket almost always is, and asking costs an epoll_ctl and an
+// extra pass through epoll_wait per command. Only output the kernel did not
+// take at once waits for writability.
+//
 // hiredis owns the socket: the adapter never closes it. When hiredis frees the
 // context (redisAsyncFree, or on its own after an error), its cleanup hook
 // cancels the waits, releases the descriptor from the reactor before hiredis
@@ -71,6 +78,8 @@ class AsioAdapter : public std::enable_shared_from_this<AsioAdapter> {
   void set_interest(Direction d, bool wanted);
   void start_wait(Direction d);
   void on_ready(Direction d, const boost::system::error_code& ec);
+  void flush();
+  void handle_write();
   void on_cleanup();
   bool& wanted(Direction d) noexcept { return d == Direction::read ? want_read_ : want_write_; }
   bool& waiting(Direction d) noexcept { return d == Direction::read ? read_waiting_ : write_waiting_; }
@@ -82,6 +91,8 @@ class AsioAdapter : public std::enable_shared_from_this<AsioAdapter> {
   bool want_write_ = false;
   bool read_waiting_ = false;  // an async_wait(wait_read) is in flight
   bool write_waiting_ = false;
+  bool flush_posted_ = false;  // a flush() is queued on the executor
+  bool writing_ = false;       // inside redisAsyncHandleWrite: new write interest means "wait until writable"
 };
 
 }  // namespace wshub::redis

@@ -201,6 +201,27 @@ TEST_F(RedisConnectionTest, TenThousandPipelinedIncrsCompleteInOrder) {
   EXPECT_EQ(must(*conn, {"GET", "counter"}), Reply::string_reply(std::to_string(k_count)));
 }
 
+// 32 MiB is far more than a loopback socket's send buffer (at most 4 MiB by
+// default), so the eager write leaves most of the command in hiredis's buffer
+// and the rest must go out as the socket drains; the commands queued behind it
+// still complete in order.
+TEST_F(RedisConnectionTest, ACommandLargerThanTheSocketBufferIsWrittenAsTheSocketDrains) {
+  auto conn = connect(url());
+  ASSERT_NE(conn, nullptr);
+  const std::string big(32u << 20, 'v');
+  std::vector<std::string> order;
+  conn->command({"SET", "big", big}, [&](core::Expected<Reply, std::string> r) {
+    order.push_back(r && r->is_status("OK") ? "set" : "set failed: " + (r ? to_string(*r) : r.error()));
+  });
+  conn->command({"INCR", "after"}, [&](core::Expected<Reply, std::string> r) {
+    order.push_back(r && r->is_integer() ? "incr " + std::to_string(r->integer) : "incr failed");
+  });
+  ASSERT_TRUE(run_until([&] { return order.size() == 2; }));
+  EXPECT_EQ(order, (std::vector<std::string>{"set", "incr 1"}));
+  EXPECT_EQ(must(*conn, {"STRLEN", "big"}), Reply::integer_reply(static_cast<long long>(big.size())));
+  EXPECT_EQ(must(*conn, {"GETRANGE", "big", "-3", "-1"}), Reply::string_reply("vvv"));
+}
+
 TEST_F(RedisConnectionTest, SelectsTheDatabaseOfTheUrl) {
   RedisUrl db3 = url();
   db3.db = 3;
