@@ -60,8 +60,17 @@ def load(directory):
             doc = json.load(open(path))
         except (OSError, ValueError):
             continue
+        doc["_repetition"] = (os.path.basename(directory), int(m.group(3)))  # pairs servers measured side by side
         runs.setdefault((m.group(1), m.group(2)), []).append(doc)
     return meta, runs
+
+
+def paired_ratios(runs, a, b, point, key):
+    """a / b of `key` in each repetition where both were measured (same run, same repetition)."""
+    def by_rep(server):
+        return {d["_repetition"]: figures(point, d).get(key) for d in runs.get((server, point), [])}
+    ra, rb = by_rep(a), by_rep(b)
+    return sorted(ra[k] / rb[k] for k in ra if k in rb and ra[k] is not None and rb[k])
 
 
 def dig(doc, *keys):
@@ -582,14 +591,23 @@ def main():
                 a, b = get(ws, p, "cpu_us_per_1k"), get(peer, p, "cpu_us_per_1k")
                 goal = targets.get(peer)
                 met = "–" if a is None or not b or goal is None else ("yes" if a / b <= goal else "no")
-                rows.append([f"{LABELS[ws]} / {LABELS.get(peer, peer)}", ratio(a, b),
+                per_rep = paired_ratios(runs, ws, peer, p, "cpu_us_per_1k")
+                spread = (f"{per_rep[0]:.2f} / {statistics.median(per_rep):.2f} / {per_rep[-1]:.2f} "
+                          f"({len(per_rep)}; {sum(1 for x in per_rep if goal and x <= goal)} met)"
+                          if per_rep else "–")
+                rows.append([f"{LABELS[ws]} / {LABELS.get(peer, peer)}", ratio(a, b), spread,
                              f"≤ {goal:.2f}" if goal else "–", met,
                              ratio(get(ws, p, "delivered_per_s"), get(peer, p, "delivered_per_s")),
                              ratio(get(ws, p, "p99_ms"), get(peer, p, "p99_ms"))])
         if rows:
             w("Ratios wshub / peer; issue #4's cross-instance target is server CPU per delivery, Redis included, "
-              "at most 1/3 of Socket.IO's and at most 1/2 of the Node ws hub's:\n")
-            w(table(["ratio", "CPU / 1k (Redis included)", "target", "met", "delivered/s", "p99"], rows) + "\n")
+              "at most 1/3 of Socket.IO's and at most 1/2 of the Node ws hub's. \"CPU / 1k\" is the ratio of the "
+              "medians; \"per repetition\" pairs the two servers' figures of each repetition (measured minutes "
+              "apart in the same run) and gives the lowest, median and highest of those ratios, how many "
+              "repetitions there are and in how many the target was met, which shows how far this machine's "
+              "noise reaches:\n")
+            w(table(["ratio", "CPU / 1k (Redis included)", "per repetition: min / median / max (n; met)", "target",
+                     "met", "delivered/s", "p99"], rows) + "\n")
 
     # ---- saturation
     sat = next((p for p in points if p.startswith("saturation")), None)
