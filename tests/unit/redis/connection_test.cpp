@@ -201,10 +201,10 @@ TEST_F(RedisConnectionTest, TenThousandPipelinedIncrsCompleteInOrder) {
   EXPECT_EQ(must(*conn, {"GET", "counter"}), Reply::string_reply(std::to_string(k_count)));
 }
 
-// 32 MiB is far more than a loopback socket's send buffer (at most 4 MiB by
-// default), so the eager write leaves most of the command in hiredis's buffer
-// and the rest must go out as the socket drains; the commands queued behind it
-// still complete in order.
+// 32 MiB is far more than a loopback socket takes in one write (about 5 MB
+// here, the socket buffers' default limits), so the eager write leaves most of
+// the command in hiredis's buffer and the rest must go out as the socket
+// drains; the command queued behind it still completes after it.
 TEST_F(RedisConnectionTest, ACommandLargerThanTheSocketBufferIsWrittenAsTheSocketDrains) {
   auto conn = connect(url());
   ASSERT_NE(conn, nullptr);
