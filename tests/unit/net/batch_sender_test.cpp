@@ -125,6 +125,48 @@ TEST_P(BatchSenderTest, ABadDescriptorFailsOnlyItsOwnRequest) {
   EXPECT_EQ(requests[1].result, 1);
 }
 
+// The path for a ring that fails outright (io_uring_enter itself erroring,
+// not one send), which the kernel gives no way to provoke: the test swaps the
+// ring's descriptor for /dev/null behind the sender's back, so the submit
+// fails with EOPNOTSUPP. The batch's connections must fail (-EIO, never a
+// resend that could duplicate a frame) and later batches go out by sendmsg.
+TEST(BatchSenderRingFailureTest, AFailedRingFailsItsBatchWithEioThenSendsOneWriteAtATime) {
+  // The ring takes the lowest free descriptor when it is set up.
+  const int predicted = ::dup(0);
+  ASSERT_GE(predicted, 0);
+  ::close(predicted);
+  BatchSender sender(true);
+  if (sender.mode() != BatchSender::Mode::io_uring) GTEST_SKIP() << "the kernel refuses io_uring rings";
+  char target[64] = {};
+  const std::string link = "/proc/self/fd/" + std::to_string(predicted);
+  ASSERT_GT(::readlink(link.c_str(), target, sizeof target - 1), 0);
+  ASSERT_EQ(std::string(target), "anon_inode:[io_uring]") << "the ring is not on descriptor " << predicted;
+  const int devnull = ::open("/dev/null", O_RDONLY);
+  ASSERT_GE(devnull, 0);
+  ASSERT_EQ(::dup2(devnull, predicted), predicted);
+  ::close(devnull);
+
+  Pair a, b;
+  std::string x = "lost", y = "also lost";
+  iovec ix{x.data(), x.size()}, iy{y.data(), y.size()};
+  std::vector<SendRequest> batch{{a.ours, &ix, 1, 0}, {b.ours, &iy, 1, 0}};
+  sender.send_all(batch);
+  EXPECT_EQ(batch[0].result, -EIO);
+  EXPECT_EQ(batch[1].result, -EIO);
+  EXPECT_EQ(sender.mode(), BatchSender::Mode::syscalls);
+  EXPECT_EQ(a.read_all(), "");  // the sends never reached the kernel
+  EXPECT_EQ(b.read_all(), "");
+
+  std::string p = "first", q = "second";
+  iovec ip{p.data(), p.size()}, iq{q.data(), q.size()};
+  std::vector<SendRequest> later{{a.ours, &ip, 1, 0}, {b.ours, &iq, 1, 0}};
+  sender.send_all(later);
+  EXPECT_EQ(later[0].result, static_cast<ssize_t>(p.size()));
+  EXPECT_EQ(later[1].result, static_cast<ssize_t>(q.size()));
+  EXPECT_EQ(a.read_all(), p);
+  EXPECT_EQ(b.read_all(), q);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, BatchSenderTest, ::testing::Values(true, false),
                          [](const ::testing::TestParamInfo<bool>& p) { return p.param ? "io_uring" : "sendmsg"; });
 
