@@ -5,8 +5,11 @@
 // Thread-safety and executors: every call about a channel is made on that
 // channel's owner shard thread (core::owner_shard(channel, shard_count)), and
 // its handler runs on the same thread, possibly inline before the call
-// returns. Publications reach the PublicationSink on the owner thread too.
-// healthy() may be called from any thread.
+// returns. The one exception is publish() on a broker whose
+// publishes_on_any_shard() is true: it may be called on any shard, and its
+// handler runs on that shard. Publications reach the PublicationSink on the
+// owner thread. healthy() and publishes_on_any_shard() may be called from
+// any thread.
 #pragma once
 
 #include <cstdint>
@@ -67,8 +70,14 @@ class Broker {
  public:
   virtual ~Broker() = default;
 
-  virtual void publish(std::string_view channel, std::string_view raw_data, const config::NamespaceOptions& ns,
-                       Handler<PublishResult> done) = 0;
+  // `shard` is the shard this call runs on: the channel's owner, or any shard
+  // when publishes_on_any_shard().
+  virtual void publish(std::size_t shard, std::string_view channel, std::string_view raw_data,
+                       const config::NamespaceOptions& ns, Handler<PublishResult> done) = 0;
+  // True when the broker itself orders a channel's publications (Redis
+  // assigns the offsets), so a publication need not travel to the owner
+  // shard first: the hub calls publish() on the shard that received it.
+  virtual bool publishes_on_any_shard() const noexcept { return false; }
 
   // Instance-level interest in a channel: from `done` on, its publications go
   // to the sink. Reference-counting across local subscribers is the caller's.

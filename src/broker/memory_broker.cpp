@@ -78,8 +78,8 @@ MemoryBroker::ChannelState& MemoryBroker::state_of(Partition& p, std::string_vie
   return p.channels.try_emplace(std::string(channel), std::string(epoch, 16), ns).first->second;
 }
 
-void MemoryBroker::publish(std::string_view channel, std::string_view raw_data, const config::NamespaceOptions& ns,
-                           Handler<PublishResult> done) {
+void MemoryBroker::publish(std::size_t /*shard: always the owner here*/, std::string_view channel,
+                           std::string_view raw_data, const config::NamespaceOptions& ns, Handler<PublishResult> done) {
   auto& p = partition_of(channel);
   auto& st = state_of(p, channel, ns);
   auto pub = core::make_publication(channel, ++st.offset, st.epoch, raw_data, now_ns());

@@ -28,8 +28,8 @@ class MemoryBroker final : public Broker {
   MemoryBroker(std::vector<boost::asio::any_io_executor> shard_executors, PublicationSink& sink);
   ~MemoryBroker() override;
 
-  void publish(std::string_view channel, std::string_view raw_data, const config::NamespaceOptions& ns,
-               Handler<PublishResult> done) override;
+  void publish(std::size_t shard, std::string_view channel, std::string_view raw_data,
+               const config::NamespaceOptions& ns, Handler<PublishResult> done) override;
   void subscribe(std::string_view channel, const config::NamespaceOptions& ns, VoidHandler done) override;
   void unsubscribe(std::string_view channel) override;
   void recover(std::string_view channel, const config::NamespaceOptions& ns,

@@ -40,9 +40,12 @@ RedisPartition& RedisBroker::partition_of(std::string_view channel) {
   return *partitions_[core::owner_shard(channel, partitions_.size())];
 }
 
-void RedisBroker::publish(std::string_view channel, std::string_view raw_data, const config::NamespaceOptions& ns,
-                          Handler<PublishResult> done) {
-  partition_of(channel).publish(channel, raw_data, ns, std::move(done));
+void RedisBroker::publish(std::size_t shard, std::string_view channel, std::string_view raw_data,
+                          const config::NamespaceOptions& ns, Handler<PublishResult> done) {
+  // The script assigns the offset atomically in Redis, and one connection's
+  // commands run in order, so a publisher's publications (all from its
+  // connection's shard) keep their order on that shard's connection.
+  partitions_.at(shard)->publish(channel, raw_data, ns, std::move(done));
 }
 
 void RedisBroker::subscribe(std::string_view channel, const config::NamespaceOptions& ns, VoidHandler done) {

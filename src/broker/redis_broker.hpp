@@ -8,8 +8,9 @@
 // redis_partition.hpp); this class routes each call to its channel's
 // partition.
 // Thread-safety: as broker.hpp says, calls about a channel come on its owner
-// shard, which is the partition's executor. start(), stop(), healthy() and
-// render_metrics() may be called from any thread.
+// shard, which is the partition's executor, except publish(), which comes on
+// any shard and goes out on that shard's partition. start(), stop(),
+// healthy() and render_metrics() may be called from any thread.
 #pragma once
 
 #include <memory>
@@ -31,8 +32,11 @@ class RedisBroker final : public Broker {
   // REQUIRES: the shard threads are running and this is not one of them.
   void stop() override;
 
-  void publish(std::string_view channel, std::string_view raw_data, const config::NamespaceOptions& ns,
-               Handler<PublishResult> done) override;
+  void publish(std::size_t shard, std::string_view channel, std::string_view raw_data,
+               const config::NamespaceOptions& ns, Handler<PublishResult> done) override;
+  // Redis assigns the offsets: each shard publishes on its own partition's
+  // command connection.
+  bool publishes_on_any_shard() const noexcept override { return true; }
   void subscribe(std::string_view channel, const config::NamespaceOptions& ns, VoidHandler done) override;
   void unsubscribe(std::string_view channel) override;
   void recover(std::string_view channel, const config::NamespaceOptions& ns,

@@ -1,6 +1,8 @@
 // RedisPartition: one shard's share of the Redis broker. It owns the channels
 // whose owner is its shard, two Redis connections on the shard's executor
-// (commands and Pub/Sub), and their health.
+// (commands and Pub/Sub), and their health. Publications received on its
+// shard go out on its command connection whatever channel they are for:
+// publish() needs no channel state, and Redis assigns the offset.
 //
 // - Lazy subscriptions: SUBSCRIBE/UNSUBSCRIBE of the partition's channels are
 //   batched into one command per handler turn. A channel's subscribe

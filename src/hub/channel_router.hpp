@@ -2,8 +2,10 @@
 // with each channel's owner shard.
 //
 // Every channel has one owner shard (core::owner_shard). The owner serializes
-// the channel: it calls the broker, keeps the ChannelTable entry, and posts
-// each publication to every shard holding subscribers, where the local index
+// the channel: it calls the broker (for publish only where the broker does
+// not order publications itself; with Redis, which assigns the offsets, the
+// shard that received a publication sends it), keeps the ChannelTable entry,
+// and posts each publication to every shard holding subscribers, where the local index
 // hands the one shared frame to each session. Because posts from one thread
 // to a shard run in order, a subscribe's recovery snapshot and the live
 // publications after it reach the subscriber's shard in offset order: no gap,
@@ -28,6 +30,8 @@ class ChannelRouter final : public broker::PublicationSink {
   // REQUIRES: called once, before any other call.
   void set_broker(broker::Broker& broker) { broker_ = &broker; }
 
+  // Sent to the broker from the calling shard when the broker allows it
+  // (Broker::publishes_on_any_shard), else from the channel's owner.
   void publish(std::string channel, std::string raw_data, boost::asio::any_io_executor reply_to,
                broker::Handler<broker::PublishResult> done);
 
@@ -49,6 +53,9 @@ class ChannelRouter final : public broker::PublicationSink {
   const config::NamespaceOptions& namespace_of(std::string_view channel) const;
 
  private:
+  // REQUIRES: called on shard `shard`.
+  void publish_on(std::size_t shard, const std::string& channel, const std::string& raw_data,
+                  boost::asio::any_io_executor reply_to, broker::Handler<broker::PublishResult> done);
   void deliver_local(Shard& shard, const core::PublicationPtr& pub);
 
   ShardSet& shards_;

@@ -128,8 +128,28 @@ class BrokerTest : public ::testing::Test {
   core::Expected<PublishResult, BrokerError> publish(const std::string& channel, const std::string& data,
                                                      const config::NamespaceOptions& ns) {
     return call<PublishResult>(channel, [this, channel, data, ns](Handler<PublishResult> h) {
-      broker_->publish(channel, data, ns, std::move(h));
+      broker_->publish(threads_->owner(channel), channel, data, ns, std::move(h));
     });
+  }
+
+  // Publishes from shard `shard`, which need not own the channel (only for a
+  // broker whose publishes_on_any_shard()), and waits for the handler; a
+  // handler off that shard's thread fails the test.
+  core::Expected<PublishResult, BrokerError> publish_from(std::size_t shard, const std::string& channel,
+                                                          const std::string& data, const config::NamespaceOptions& ns) {
+    auto promise = std::make_shared<std::promise<core::Expected<PublishResult, BrokerError>>>();
+    auto fut = promise->get_future();
+    boost::asio::post(threads_->executor(shard), [this, shard, channel, data, ns, promise] {
+      broker_->publish(shard, channel, data, ns, [this, shard, promise](core::Expected<PublishResult, BrokerError> r) {
+        EXPECT_TRUE(threads_->on_thread(shard)) << "a publish handler must run on the shard that published";
+        promise->set_value(std::move(r));
+      });
+    });
+    if (fut.wait_for(k_call_timeout) != std::future_status::ready) {
+      ADD_FAILURE() << "no publish handler for " << channel << " within " << k_call_timeout.count() << " ms";
+      return core::unexpected(BrokerError{0, "test: timed out"});
+    }
+    return fut.get();
   }
 
   PublishResult publish_ok(const std::string& channel, const std::string& data, const config::NamespaceOptions& ns) {

@@ -58,9 +58,9 @@ class ShardThreads {
     return contexts_[owner(channel)]->get_executor();
   }
 
-  bool on_owner_thread(std::string_view channel) const {
-    return contexts_[owner(channel)]->get_executor().running_in_this_thread();
-  }
+  bool on_owner_thread(std::string_view channel) const { return on_thread(owner(channel)); }
+  bool on_thread(std::size_t shard) const { return contexts_[shard]->get_executor().running_in_this_thread(); }
+  boost::asio::any_io_executor executor(std::size_t shard) const { return contexts_[shard]->get_executor(); }
 
   // Stops every shard and joins its thread; pending handlers are dropped.
   void stop() {

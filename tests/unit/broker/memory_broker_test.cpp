@@ -36,6 +36,9 @@ bool is_hex16(const std::string& s) {
   return true;
 }
 
+// The memory broker assigns offsets on the owner shard: publications must go there.
+TEST_F(MemoryBrokerTest, PublishesOnlyOnTheOwnerShard) { EXPECT_FALSE(broker_->publishes_on_any_shard()); }
+
 TEST_F(MemoryBrokerTest, EpochIsSixteenHexDigits) {
   const auto r = publish_ok(ch("a"), "1", ns_default_);
   EXPECT_TRUE(is_hex16(r.epoch)) << r.epoch;
@@ -95,7 +98,7 @@ TEST(MemoryBrokerLifecycle, HandlersMayRunInline) {
   NullSink sink;
   MemoryBroker broker({io.get_executor()}, sink);
   bool done = false;
-  broker.publish("a", "1", config::NamespaceOptions{}, [&](core::Expected<PublishResult, BrokerError> r) {
+  broker.publish(0, "a", "1", config::NamespaceOptions{}, [&](core::Expected<PublishResult, BrokerError> r) {
     ASSERT_TRUE(r);
     EXPECT_EQ(r->offset, 1u);
     done = true;
