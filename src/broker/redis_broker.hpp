@@ -6,7 +6,7 @@
 //
 // The work is split by channel owner shard into RedisPartitions (see
 // redis_partition.hpp); this class routes each call to its channel's
-// partition.
+// partition (publish: the calling shard's partition).
 // Thread-safety: as broker.hpp says, calls about a channel come on its owner
 // shard, which is the partition's executor, except publish(), which comes on
 // any shard and goes out on that shard's partition. start(), stop(),

@@ -27,9 +27,11 @@ const config::NamespaceOptions& ChannelRouter::namespace_of(std::string_view cha
 void ChannelRouter::publish(std::string channel, std::string raw_data, asio::any_io_executor reply_to,
                             broker::Handler<broker::PublishResult> done) {
   // Where the broker orders publications itself (Redis), the shard that
-  // received one sends it: two cross-shard hops (there and back) fewer.
+  // received one sends it: two cross-shard hops (there and back) fewer. Only
+  // from one of this hub's shards: any other thread goes through the owner.
   Shard* here = Shard::current();
-  if (here != nullptr && &shards_.at(here->index()) == here && broker_->publishes_on_any_shard()) {
+  const bool ours = here != nullptr && here->index() < shards_.size() && &shards_.at(here->index()) == here;
+  if (ours && broker_->publishes_on_any_shard()) {
     publish_on(here->index(), channel, raw_data, std::move(reply_to), std::move(done));
     return;
   }

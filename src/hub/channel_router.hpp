@@ -4,12 +4,12 @@
 // Every channel has one owner shard (core::owner_shard). The owner serializes
 // the channel: it calls the broker (for publish only where the broker does
 // not order publications itself; with Redis, which assigns the offsets, the
-// shard that received a publication sends it), keeps the ChannelTable entry,
-// and posts each publication to every shard holding subscribers, where the local index
-// hands the one shared frame to each session. Because posts from one thread
-// to a shard run in order, a subscribe's recovery snapshot and the live
-// publications after it reach the subscriber's shard in offset order: no gap,
-// no duplicate.
+// shard that received a publication sends it), keeps the ChannelTable
+// entry, and posts each publication to every shard holding subscribers,
+// where the local index hands the one shared frame to each session. Because
+// posts from one thread to a shard run in order, a subscribe's recovery
+// snapshot and the live publications after it reach the subscriber's shard
+// in offset order: no gap, no duplicate.
 // Thread-safety: public calls may come from any thread; `done` handlers run
 // on the executor named (for join/leave: the calling shard).
 #pragma once
