@@ -188,7 +188,8 @@ TEST_P(BrokerContract, ConcurrentPublishesKeepPerChannelOrder) {
   for (int n = 1; n <= k_per_channel; ++n) {
     for (const auto& c : channels) {
       boost::asio::post(threads_->executor_for(c), [&, c, n] {
-        broker_->publish(threads_->owner(c), c, data_n(n), ns_default_, [&, c](core::Expected<PublishResult, BrokerError> r) {
+        const std::size_t owner = threads_->owner(c);
+        broker_->publish(owner, c, data_n(n), ns_default_, [&, c](core::Expected<PublishResult, BrokerError> r) {
           std::lock_guard lock(mutex);
           if (r) results[c].push_back(r->offset);
           ++done;

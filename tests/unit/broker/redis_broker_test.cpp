@@ -106,17 +106,20 @@ TEST_F(RedisBrokerScripts, PublishingContinuesAfterTheScriptCacheIsFlushed) {
   EXPECT_EQ(offsets_of(history_ok(c, ns_default_, 10).messages), (std::vector<std::uint64_t>{1, 2}));
 }
 
+// Same fixture: a Redis server for the binary, the broker started per test.
+using RedisBrokerPublish = RedisBrokerScripts;
+
 // Redis orders a channel's publications, so each shard publishes on its own
 // connection: offsets stay consecutive and every publication reaches the
 // owner's sink in offset order, whichever shard sent it.
-TEST_F(RedisBrokerScripts, EveryShardPublishesOnItsOwnConnectionAndOffsetsStayInOrder) {
+TEST_F(RedisBrokerPublish, EveryShardPublishesOnItsOwnConnectionAndOffsetsStayInOrder) {
   start(redis_factory(2));
   ASSERT_TRUE(broker_->publishes_on_any_shard());
   const auto c = ch_on_shard("any-shard", 0);
   subscribe_ok(c, ns_default_);
   constexpr std::uint64_t k_count = 20;
   for (std::uint64_t i = 1; i <= k_count; ++i) {
-    const auto r = publish_from(i % 2, c, data_n(static_cast<int>(i)), ns_default_);  // owner, other, owner...
+    const auto r = publish_from(i % 2, c, data_n(static_cast<int>(i)), ns_default_);  // other, owner, other...
     ASSERT_TRUE(r) << r.error().message;
     EXPECT_EQ(r->offset, i);
   }
