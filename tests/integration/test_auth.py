@@ -68,11 +68,18 @@ def pem_private(key):
 
 
 def jwks_of(*kid_keys):
-    """A JWKS document (dict) of the public halves of (kid, RSA or EC private key)."""
+    """A JWKS document (dict) of the public halves of (kid, RSA or P-256 private key)."""
     keys = []
     for kid, key in kid_keys:
-        algo = jwt.algorithms.RSAAlgorithm if isinstance(key, rsa.RSAPrivateKey) else jwt.algorithms.ECAlgorithm
-        jwk = json.loads(algo.to_jwk(key.public_key()))
+        if isinstance(key, rsa.RSAPrivateKey):
+            jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+        else:
+            # Written out here: RFC 7518 6.2.1.2 wants each coordinate at the
+            # curve's full size (32 bytes), and PyJWT's to_jwk drops leading
+            # zero bytes (about 1 key in 128), which wshub rightly refuses.
+            nums = key.public_key().public_numbers()
+            jwk = {"kty": "EC", "crv": "P-256", "x": b64url(nums.x.to_bytes(32, "big")),
+                   "y": b64url(nums.y.to_bytes(32, "big"))}
         jwk["kid"] = kid
         keys.append(jwk)
     return {"keys": keys}
