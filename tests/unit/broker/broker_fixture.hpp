@@ -65,7 +65,7 @@ class BrokerTest : public ::testing::Test {
   void TearDown() override {
     if (broker_) {
       broker_->stop();
-      EXPECT_EQ(off_thread_handlers_.load(), 0) << "handlers must run on the channel's owner shard";
+      EXPECT_EQ(off_thread_handlers_.load(), 0) << "handlers must run on the shard that made the call";
       EXPECT_EQ(repeated_handlers_.load(), 0) << "each handler must run exactly once";
       EXPECT_EQ(sink_->off_thread_calls(), 0u) << "publications must reach the sink on the owner shard";
     }
@@ -90,6 +90,14 @@ class BrokerTest : public ::testing::Test {
   // Runs `start_call(handler)` on the owner of `channel` and waits for the handler.
   template <class T>
   core::Expected<T, BrokerError> call(const std::string& channel, std::function<void(Handler<T>)> start_call) {
+    return call_on<T>(threads_->owner(channel), channel, std::move(start_call));
+  }
+
+  // Runs `start_call(handler)` on shard `shard` and waits for the handler,
+  // which must run once, on that shard (`what` names the call in failures).
+  template <class T>
+  core::Expected<T, BrokerError> call_on(std::size_t shard, const std::string& what,
+                                         std::function<void(Handler<T>)> start_call) {
     using R = core::Expected<T, BrokerError>;
     struct State {
       std::promise<R> promise;
@@ -97,9 +105,9 @@ class BrokerTest : public ::testing::Test {
     };
     auto st = std::make_shared<State>();
     auto fut = st->promise.get_future();
-    boost::asio::post(threads_->executor_for(channel), [this, channel, start_call = std::move(start_call), st] {
-      start_call([this, channel, st](R r) {
-        if (!threads_->on_owner_thread(channel)) ++off_thread_handlers_;
+    boost::asio::post(threads_->executor(shard), [this, shard, start_call = std::move(start_call), st] {
+      start_call([this, shard, st](R r) {
+        if (!threads_->on_thread(shard)) ++off_thread_handlers_;
         if (st->calls.fetch_add(1) == 0) {
           st->promise.set_value(std::move(r));
         } else {
@@ -108,7 +116,7 @@ class BrokerTest : public ::testing::Test {
       });
     });
     if (fut.wait_for(k_call_timeout) != std::future_status::ready) {
-      ADD_FAILURE() << "no handler call for " << channel << " within " << k_call_timeout.count() << " ms";
+      ADD_FAILURE() << "no handler call for " << what << " within " << k_call_timeout.count() << " ms";
       return core::unexpected(BrokerError{0, "test: timed out"});
     }
     return fut.get();
@@ -133,23 +141,13 @@ class BrokerTest : public ::testing::Test {
   }
 
   // Publishes from shard `shard`, which need not own the channel (only for a
-  // broker whose publishes_on_any_shard()), and waits for the handler; a
-  // handler off that shard's thread fails the test.
+  // broker whose publishes_on_any_shard()), and waits for the handler, which
+  // must run on that shard.
   core::Expected<PublishResult, BrokerError> publish_from(std::size_t shard, const std::string& channel,
                                                           const std::string& data, const config::NamespaceOptions& ns) {
-    auto promise = std::make_shared<std::promise<core::Expected<PublishResult, BrokerError>>>();
-    auto fut = promise->get_future();
-    boost::asio::post(threads_->executor(shard), [this, shard, channel, data, ns, promise] {
-      broker_->publish(shard, channel, data, ns, [this, shard, promise](core::Expected<PublishResult, BrokerError> r) {
-        EXPECT_TRUE(threads_->on_thread(shard)) << "a publish handler must run on the shard that published";
-        promise->set_value(std::move(r));
-      });
+    return call_on<PublishResult>(shard, channel, [this, shard, channel, data, ns](Handler<PublishResult> h) {
+      broker_->publish(shard, channel, data, ns, std::move(h));
     });
-    if (fut.wait_for(k_call_timeout) != std::future_status::ready) {
-      ADD_FAILURE() << "no publish handler for " << channel << " within " << k_call_timeout.count() << " ms";
-      return core::unexpected(BrokerError{0, "test: timed out"});
-    }
-    return fut.get();
   }
 
   PublishResult publish_ok(const std::string& channel, const std::string& data, const config::NamespaceOptions& ns) {

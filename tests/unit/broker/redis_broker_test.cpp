@@ -130,8 +130,8 @@ TEST_F(RedisBrokerPublish, EveryShardPublishesOnItsOwnConnectionAndOffsetsStayIn
       },
       k_call_timeout));
   EXPECT_EQ(offsets_of(sink_->of(c)), range(1, k_count));
-  // History holds them in the same order (publish_from checked that each
-  // handler ran on the publishing shard, i.e. on its partition).
+  // History holds them in the same order (TearDown checks that each handler
+  // ran on the publishing shard, i.e. on its partition).
   EXPECT_EQ(offsets_of(history_ok(c, ns_default_, 100).messages), range(1, k_count));
 }
 
