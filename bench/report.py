@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turns one bench/run.sh results directory into docs/BENCHMARKS.md.
 
-    python3 bench/report.py [bench/results/<stamp> ...]     (default: the newest)
+    python3 bench/report.py [--out DIR] [bench/results/<stamp> ...]     (default: the newest)
 
 Several directories are merged (e.g. a full run of the single-instance section
 and one of `run.sh --sections cluster`); the first one's meta.json describes
@@ -13,6 +13,9 @@ writes:
   bench/results/summary.json      the medians (committed; the raw files are not)
   bench/results/plots/*.svg       plots drawn here (no plotting library)
   docs/BENCHMARKS.md              tables of wshub next to each peer, ratios, plots
+or, with --out DIR, DIR/summary.json, DIR/plots/*.svg and DIR/BENCHMARKS.md
+(bench/run.sh --quick does that, so a development run leaves the published
+page alone).
 Python 3 standard library only.
 """
 import glob
@@ -363,10 +366,20 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
 
 
 def main():
+    global PLOTS, DOC
+    args = sys.argv[1:]
+    summary_path = os.path.join(RESULTS, "summary.json")
+    if args[:1] == ["--out"]:
+        if len(args) < 2:
+            sys.exit("report.py: --out needs a directory")
+        out = os.path.abspath(args[1])
+        PLOTS, DOC, summary_path = os.path.join(out, "plots"), os.path.join(out, "BENCHMARKS.md"), \
+            os.path.join(out, "summary.json")
+        args = args[2:]
     extra = []
-    if len(sys.argv) > 1:
-        directory = os.path.abspath(sys.argv[1])
-        extra = [os.path.abspath(d) for d in sys.argv[2:]]
+    if args:
+        directory = os.path.abspath(args[0])
+        extra = [os.path.abspath(d) for d in args[1:]]
     else:
         dirs = sorted(d for d in glob.glob(os.path.join(RESULTS, "*")) if os.path.isfile(os.path.join(d, "meta.json")))
         if not dirs:
@@ -394,7 +407,7 @@ def main():
     summary = {"meta": meta, "results_dir": rel_dir, "medians": med}
     if extra_meta:
         summary["more_results"] = [{"results_dir": d, "meta": m} for d, m in extra_meta]
-    with open(os.path.join(RESULTS, "summary.json"), "w") as f:
+    with open(summary_path, "w") as f:
         json.dump(summary, f, indent=1, sort_keys=True)
 
     get = lambda s, p, k: (med.get(s, {}).get(p) or {}).get(k)
@@ -407,7 +420,8 @@ def main():
     v = meta.get("versions") or {}
     w(f"Measured with `{meta.get('command')}` on {meta.get('started_at')}, {meta.get('reps')} repetition(s) "
       f"per figure (the tables give medians), in {fmt(meta.get('wall_s'), 0)} s; raw results in "
-      f"`{rel_dir}/` (not committed), medians in `bench/results/summary.json`. Tree: `{meta.get('git')}`.\n")
+      f"`{rel_dir}/` (not committed), medians in `{os.path.relpath(summary_path, ROOT)}`. "
+      f"Tree: `{meta.get('git')}`.\n")
     w(f"Machine: {meta.get('nproc')} cores ({meta.get('cpu')}); the load generator "
       "(`build/bin/wshub-bench`, one client thread, two in the saturation section) and the server share "
       f"them. **Load average** (1/5/15 min) at the start: {load_s}; at the end: {load_e}. This is a shared "
@@ -430,7 +444,8 @@ def main():
           f"{' / '.join(m.get('loadavg_start') or [])}, at the end: {' / '.join(m.get('loadavg_end') or [])}; "
           f"tree `{m.get('git')}`).\n")
     w("Reproduce: `bench/setup.sh && bench/run.sh` (full, under 20 minutes) or `bench/run.sh --quick` "
-      "(about 2 minutes); `python3 bench/report.py [bench/results/STAMP]` redraws this page.\n")
+      "(about 3 minutes, report in its results directory); `python3 bench/report.py [bench/results/STAMP]` "
+      "redraws this page.\n")
     w(PEERS_TEXT)
 
     # ---- fan-out
@@ -670,7 +685,7 @@ def main():
 
     with open(DOC, "w") as f:
         f.write("\n".join(doc))
-    print(f"report.py: wrote {os.path.relpath(DOC, ROOT)}, bench/results/summary.json and "
+    print(f"report.py: wrote {os.path.relpath(DOC, ROOT)}, {os.path.relpath(summary_path, ROOT)} and "
           f"{len(os.listdir(PLOTS))} plots from {rel_dir}")
 
 

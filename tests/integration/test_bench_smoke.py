@@ -1,6 +1,7 @@
 """The load generator against the real server (issue #4): every wshub-bench
 scenario with tiny numbers, each JSON result checked by bench/check_result.py
-(no loss, no duplicates, no reordering, sane fields), so the tool cannot rot.
+(no loss, no duplicates, no reordering, sane fields), and bench/report.py on
+one of them, so the tools cannot rot.
 
 Binary: $WSHUB_BENCH_BIN, else `wshub-bench` next to $WSHUB_BIN; the tests are
 skipped when it is not built. bench/smoke.sh runs the same outside pytest.
@@ -56,6 +57,35 @@ def test_bench_fanout(server_factory, tmp_path, via):
     # CPU from the process's nanosecond CPU-time clock, not 10 ms ticks.
     assert window["cpu_clock"] == "cpu-clock", window
     assert window["end"]["cpu_ns"] > window["start"]["cpu_ns"] > 0, window
+
+
+def test_report_with_out_writes_there_and_leaves_the_published_page_alone(server_factory, tmp_path):
+    """bench/report.py --out (what run.sh --quick uses) turns a results
+    directory into a page, summary and plots under that directory, and does
+    not touch docs/BENCHMARKS.md or bench/results/."""
+    srv = server_factory()
+    results = tmp_path / "results"
+    results.mkdir()
+    doc = run_bench(srv, results, "wshub-w1.fanout-n50-r100.rep1",
+                    ["fanout", "--subscribers", "50", "--channels", "5", "--rate", "100", "--duration", "1"])
+    (results / "meta.json").write_text(json.dumps({"command": "test", "reps": 1, "servers": ["wshub-w1"]}))
+    published = [REPO / "docs" / "BENCHMARKS.md", REPO / "bench" / "results" / "summary.json"]
+    before = [p.read_bytes() for p in published]
+    plots_before = sorted(p.name for p in (REPO / "bench" / "results" / "plots").glob("*.svg"))
+    out = tmp_path / "report"
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "report.py"), "--out", str(out), str(results)],
+                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=scaled(60))
+    assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
+    page = (out / "BENCHMARKS.md").read_text()
+    assert "### 50 subscribers, 5 channels, 100/s" in page, page[:3000]
+    assert "](plots/latency-fanout-n50-r100.svg)" in page
+    assert (out / "plots" / "latency-fanout-n50-r100.svg").read_text().startswith("<svg")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["medians"]["wshub-w1"]["fanout-n50-r100"]["delivered_per_s"] == pytest.approx(
+        doc["results"]["deliveries"]["delivered_per_second"])
+    assert [p.read_bytes() for p in published] == before
+    assert sorted(p.name for p in (REPO / "bench" / "results" / "plots").glob("*.svg")) == plots_before
 
 
 def test_bench_idle(server_factory, tmp_path):
