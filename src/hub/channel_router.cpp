@@ -30,8 +30,7 @@ void ChannelRouter::publish(std::string channel, std::string raw_data, asio::any
   // received one sends it: two cross-shard hops (there and back) fewer. Only
   // from one of this hub's shards: any other thread goes through the owner.
   Shard* here = Shard::current();
-  const bool ours = here != nullptr && here->index() < shards_.size() && &shards_.at(here->index()) == here;
-  if (ours && broker_->publishes_on_any_shard()) {
+  if (shards_.contains(here) && broker_->publishes_on_any_shard()) {
     publish_on(here->index(), channel, raw_data, std::move(reply_to), std::move(done));
     return;
   }

@@ -25,6 +25,11 @@ class ShardSet {
   Shard& at(std::size_t i) { return *shards_[i]; }
   const Shard& at(std::size_t i) const { return *shards_[i]; }
   std::size_t owner_of(std::string_view channel) const { return core::owner_shard(channel, shards_.size()); }
+  // Whether `shard` is one of this set's (false for nullptr and for a shard
+  // of another set, whatever its index).
+  bool contains(const Shard* shard) const noexcept {
+    return shard != nullptr && shard->index() < shards_.size() && shards_[shard->index()].get() == shard;
+  }
   std::vector<boost::asio::any_io_executor> executors();
 
   template <class F>
