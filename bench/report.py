@@ -18,6 +18,7 @@ or, with --out DIR, DIR/summary.json, DIR/plots/*.svg and DIR/BENCHMARKS.md
 page alone).
 Python 3 standard library only.
 """
+import argparse
 import glob
 import html
 import json
@@ -29,7 +30,7 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULTS = os.path.join(ROOT, "bench", "results")
-PLOTS = os.path.join(RESULTS, "plots")
+PLOTS = os.path.join(RESULTS, "plots")  # the published page's; --out puts them elsewhere
 DOC = os.path.join(ROOT, "docs", "BENCHMARKS.md")
 
 WSHUBS = ["wshub-w1", "wshub"]
@@ -53,6 +54,8 @@ REDIS_BACKED = {"node-ws", "socketio"}
 # ---------------------------------------------------------------- loading
 
 def load(directory):
+    if not os.path.isfile(os.path.join(directory, "meta.json")):
+        sys.exit(f"report.py: {directory} is not a bench/run.sh results directory (no meta.json)")
     meta = json.load(open(os.path.join(directory, "meta.json")))
     runs = {}  # (server, point) -> [doc]
     for path in sorted(glob.glob(os.path.join(directory, "*.rep*.json"))):
@@ -366,20 +369,23 @@ keep-alive HTTP answering `{"offset","epoch"}`. Publications go through
 
 
 def main():
-    global PLOTS, DOC
-    args = sys.argv[1:]
-    summary_path = os.path.join(RESULTS, "summary.json")
-    if args[:1] == ["--out"]:
-        if len(args) < 2:
-            sys.exit("report.py: --out needs a directory")
-        out = os.path.abspath(args[1])
-        PLOTS, DOC, summary_path = os.path.join(out, "plots"), os.path.join(out, "BENCHMARKS.md"), \
-            os.path.join(out, "summary.json")
-        args = args[2:]
+    parser = argparse.ArgumentParser(description="Turns bench/run.sh results directories into a benchmark page.")
+    parser.add_argument("--out", metavar="DIR",
+                        help="write BENCHMARKS.md, summary.json and plots/ under DIR instead of the published "
+                             "docs/BENCHMARKS.md, bench/results/summary.json and bench/results/plots/")
+    parser.add_argument("dirs", nargs="*", metavar="RESULTS_DIR",
+                        help="results directories, merged; the first one's meta.json describes the page "
+                             "(default: the newest in bench/results/)")
+    opts = parser.parse_args()
+    plots, doc_path, summary_path = PLOTS, DOC, os.path.join(RESULTS, "summary.json")
+    if opts.out:
+        out = os.path.abspath(opts.out)
+        plots, doc_path, summary_path = (os.path.join(out, "plots"), os.path.join(out, "BENCHMARKS.md"),
+                                         os.path.join(out, "summary.json"))
     extra = []
-    if args:
-        directory = os.path.abspath(args[0])
-        extra = [os.path.abspath(d) for d in args[1:]]
+    if opts.dirs:
+        directory = os.path.abspath(opts.dirs[0])
+        extra = [os.path.abspath(d) for d in opts.dirs[1:]]
     else:
         dirs = sorted(d for d in glob.glob(os.path.join(RESULTS, "*")) if os.path.isfile(os.path.join(d, "meta.json")))
         if not dirs:
@@ -401,8 +407,8 @@ def main():
     fanout_points = sorted((p for p in points if p.startswith("fanout")), key=point_key)
     rel_dir = os.path.relpath(directory, ROOT)
 
-    os.makedirs(PLOTS, exist_ok=True)
-    for old in glob.glob(os.path.join(PLOTS, "*.svg")):  # plots of an earlier run's points
+    os.makedirs(plots, exist_ok=True)
+    for old in glob.glob(os.path.join(plots, "*.svg")):  # plots of an earlier run's points
         os.remove(old)
     summary = {"meta": meta, "results_dir": rel_dir, "medians": med}
     if extra_meta:
@@ -488,10 +494,10 @@ def main():
         name = f"latency-{p}.svg"
         pct = ["p50", "p90", "p99", "p99.9", "max"]
         keys = ["p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms"]
-        with open(os.path.join(PLOTS, name), "w") as f:
+        with open(os.path.join(plots, name), "w") as f:
             f.write(svg_chart(f"End-to-end latency, {n:,} subscribers, {r}/s", "percentile", "latency (ms, log)",
                               pct, {s: [get(s, p, k) for k in keys] for s in servers}, logy=True, categorical=True))
-        w(f"![latency percentiles]({os.path.relpath(os.path.join(PLOTS, name), os.path.dirname(DOC))})\n")
+        w(f"![latency percentiles]({os.path.relpath(os.path.join(plots, name), os.path.dirname(doc_path))})\n")
 
     # against connection count, at the rate with the most connection counts
     by_rate = {}
@@ -509,10 +515,10 @@ def main():
                      "delivered_per_s", "deliveries per second"),
                     ("cpu-vs-connections.svg", f"Server CPU per 1,000 deliveries ({r} publications/s)",
                      "cpu_us_per_1k", "CPU µs per 1,000 deliveries")):
-                with open(os.path.join(PLOTS, fname), "w") as f:
+                with open(os.path.join(plots, fname), "w") as f:
                     f.write(svg_chart(title, "subscriber connections", ylabel, xs,
                                       {s: [get(s, p, key) for _, p in pts] for s in servers}))
-                w(f"![{title}]({os.path.relpath(os.path.join(PLOTS, fname), os.path.dirname(DOC))})\n")
+                w(f"![{title}]({os.path.relpath(os.path.join(plots, fname), os.path.dirname(doc_path))})\n")
 
     # ---- idle
     for p in [p for p in points if p.startswith("idle")]:
@@ -683,10 +689,10 @@ def main():
         w("## Runs that did not complete\n")
         w("\n".join(f"- {b}" for b in bad) + "\n")
 
-    with open(DOC, "w") as f:
+    with open(doc_path, "w") as f:
         f.write("\n".join(doc))
-    print(f"report.py: wrote {os.path.relpath(DOC, ROOT)}, {os.path.relpath(summary_path, ROOT)} and "
-          f"{len(os.listdir(PLOTS))} plots from {rel_dir}")
+    print(f"report.py: wrote {os.path.relpath(doc_path, ROOT)}, {os.path.relpath(summary_path, ROOT)} and "
+          f"{len(os.listdir(plots))} plots from {rel_dir}")
 
 
 if __name__ == "__main__":

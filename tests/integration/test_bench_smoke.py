@@ -84,6 +84,13 @@ def test_report_with_out_writes_there_and_leaves_the_published_page_alone(server
     summary = json.loads((out / "summary.json").read_text())
     assert summary["medians"]["wshub-w1"]["fanout-n50-r100"]["delivered_per_s"] == pytest.approx(
         doc["results"]["deliveries"]["delivered_per_second"])
+    # Bad invocations end with a message and a non-zero status, writing nothing.
+    for bad in (["--out"], ["--out", str(tmp_path / "bad"), str(tmp_path / "no-such-results")]):
+        proc = subprocess.run([sys.executable, str(REPO / "bench" / "report.py"), *bad], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=scaled(60))
+        err = proc.stderr.decode("utf-8", "replace")
+        assert proc.returncode != 0 and "report.py: " in err and "Traceback" not in err, (bad, err)
+        assert not (tmp_path / "bad").exists()
     assert [p.read_bytes() for p in published] == before
     assert sorted(p.name for p in (REPO / "bench" / "results" / "plots").glob("*.svg")) == plots_before
 
