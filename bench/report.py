@@ -450,7 +450,7 @@ def main():
           f"{' / '.join(m.get('loadavg_start') or [])}, at the end: {' / '.join(m.get('loadavg_end') or [])}; "
           f"tree `{m.get('git')}`).\n")
     w("Reproduce: `bench/setup.sh && bench/run.sh` (full, under 20 minutes) or `bench/run.sh --quick` "
-      "(about 3 minutes, report in its results directory); `python3 bench/report.py [bench/results/STAMP]` "
+      "(about 2 minutes, report in its results directory); `python3 bench/report.py [bench/results/STAMP]` "
       "redraws this page.\n")
     w(PEERS_TEXT)
 

@@ -8,7 +8,7 @@
 #   bench/run.sh [--quick] [--reps N] [--servers "wshub-w1 wshub bun node-ws socketio"]
 #                [--sections "single cluster saturation"] [--no-report]
 #
-# --quick: small numbers and one repetition (about 3 minutes), for development;
+# --quick: small numbers and one repetition (about 2 minutes), for development;
 # its report goes to bench/results/<date>/report/, not docs/ (publish one on
 # purpose with `python3 bench/report.py bench/results/<date>`).
 # --sections: single (every scenario, one instance each), cluster (two
@@ -27,6 +27,10 @@ BENCH=$ROOT/build/bin/wshub-bench
 WSHUB=$ROOT/build/bin/wshub
 BUN=$ROOT/bench/node_modules/.bin/bun
 PEERS=$ROOT/bench/peers
+# The system interpreter when there is one: a version manager's python3 shim
+# (pyenv) costs ~0.4 s per call, and a run makes a few dozen calls.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 
 QUICK=0
 REPS=""
@@ -57,11 +61,17 @@ if [ "$QUICK" = 1 ]; then
   REPS=${REPS:-1}
   CHANNELS=20
   FANOUT_POINTS="1000:100 3000:100"
-  FANOUT_DURATION=2
+  # One-second windows: at these rates a window still holds 100 publications,
+  # enough to see a loss, a reorder or a regression of several tens of per
+  # cent, which is what --quick is for. Saturation probes keep two seconds:
+  # "publishers kept up" allows 3 % of the window, and over one second the
+  # start-up of the publishers alone can take that.
+  FANOUT_DURATION=1
+  SAT_DURATION=2
   IDLE_CONNECTIONS=2000
-  IDLE_DURATION=2
+  IDLE_DURATION=1
   STORM_CONNECTIONS=1000
-  SLOW_ARGS=(--subscribers 40 --channels 2 --slow-share 0.1 --rate 40 --payload 16000 --duration 3)
+  SLOW_ARGS=(--subscribers 40 --channels 2 --slow-share 0.1 --rate 40 --payload 16000 --duration 2 --slow-check 1)
   CLUSTER_POINTS="2000:100"
   SAT_SUBSCRIBERS=2000
   # At this size the searches end between 600 and 1,200/s, where the
@@ -82,6 +92,7 @@ else
   SAT_SUBSCRIBERS=10000
   SAT_START=400
   SAT_BISECT=3
+  SAT_DURATION=$FANOUT_DURATION
 fi
 SAT_MAX=25600
 for s in $SECTIONS; do
@@ -133,7 +144,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 REDIS_PID=""
 REDIS_URL=""
@@ -235,7 +246,7 @@ bench() {
 }
 
 NPROC=$(nproc)
-python3 - "$OUT/meta.json" "$QUICK" "$REPS" "$SERVERS" "$NPROC" "$ROOT" "$SECTIONS" "$CLUSTER_SERVERS" <<'EOF'
+"$PYTHON" - "$OUT/meta.json" "$QUICK" "$REPS" "$SERVERS" "$NPROC" "$ROOT" "$SECTIONS" "$CLUSTER_SERVERS" <<'EOF'
 import json, os, subprocess, sys, datetime
 path, quick, reps, servers, nproc, root, sections, cluster_servers = sys.argv[1:]
 def out(cmd):
@@ -344,7 +355,7 @@ SAT_THREADS=2
 probe() {
   local file=$1 rate=$2
   bench "$file" fanout --subscribers "$SAT_SUBSCRIBERS" --channels "$CHANNELS" --rate "$rate" \
-    --duration "$FANOUT_DURATION" --payload 100 --threads "$SAT_THREADS"
+    --duration "$SAT_DURATION" --payload 100 --threads "$SAT_THREADS"
 }
 if has_section saturation; then
   for server in $SERVERS; do
@@ -360,7 +371,7 @@ if has_section saturation; then
       f=$OUT/$server.satprobe-r$rate.json
       probe "$f" "$rate"
       probes+=("$f")
-      v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+      v=$("$PYTHON" "$ROOT/bench/saturation.py" judge "$f")
       echo "    $rate/s: $v"
       if [ "$v" = pass ]; then lo=$rate; rate=$((rate * 2)); else hi=$rate; break; fi
       kill -0 "$SPID" 2>/dev/null || break
@@ -371,7 +382,7 @@ if has_section saturation; then
       f=$OUT/$server.satprobe-r$rate.json
       probe "$f" "$rate"
       probes+=("$f")
-      v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+      v=$("$PYTHON" "$ROOT/bench/saturation.py" judge "$f")
       echo "    $rate/s: $v"
       if [ "$v" = pass ]; then lo=$rate; else hi=$rate; fi
     done
@@ -382,22 +393,22 @@ if has_section saturation; then
         f=$OUT/$server.satprobe-r$rate.json
         probe "$f" "$rate"
         probes+=("$f")
-        v=$(python3 "$ROOT/bench/saturation.py" judge "$f")
+        v=$("$PYTHON" "$ROOT/bench/saturation.py" judge "$f")
         echo "    $rate/s: $v"
         if [ "$v" = pass ]; then lo=$rate; else hi=$rate; fi
       done
     fi
-    python3 "$ROOT/bench/saturation.py" summarize "$OUT/$server.saturation-n$SAT_SUBSCRIBERS.rep1.json" \
+    "$PYTHON" "$ROOT/bench/saturation.py" summarize "$OUT/$server.saturation-n$SAT_SUBSCRIBERS.rep1.json" \
       "$server" "$SAT_SUBSCRIBERS" "${probes[@]}"
     if [ "$lo" -gt 0 ]; then
       bench "$OUT/$server.halfsat-n$SAT_SUBSCRIBERS.rep1.json" fanout --subscribers "$SAT_SUBSCRIBERS" \
-        --channels "$CHANNELS" --rate $((lo / 2)) --duration "$FANOUT_DURATION" --payload 100 --threads "$SAT_THREADS"
+        --channels "$CHANNELS" --rate $((lo / 2)) --duration "$SAT_DURATION" --payload 100 --threads "$SAT_THREADS"
     fi
     stop_server
   done
 fi
 
-python3 - "$OUT/meta.json" "$T0" <<'EOF'
+"$PYTHON" - "$OUT/meta.json" "$T0" <<'EOF'
 import json, sys, time
 path, t0 = sys.argv[1], int(sys.argv[2])
 meta = json.load(open(path))
@@ -408,8 +419,8 @@ EOF
 echo "run.sh: done in $(($(date +%s) - T0)) s; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$REPORT" = 1 ]; then
   if [ "$QUICK" = 1 ]; then
-    python3 "$ROOT/bench/report.py" --out "$OUT/report" "$OUT"
+    "$PYTHON" "$ROOT/bench/report.py" --out "$OUT/report" "$OUT"
   else
-    python3 "$ROOT/bench/report.py" "$OUT"
+    "$PYTHON" "$ROOT/bench/report.py" "$OUT"
   fi
 fi
