@@ -207,6 +207,7 @@ int run_server(const config::Config& cfg) {
   limits.max_connections_per_ip = cfg.max_connections_per_ip;
   limits.handshake_rate_per_ip = cfg.handshake_rate_per_ip;
   limits.handshake_burst_per_ip = cfg.handshake_burst_per_ip;
+  limits.ipv6_prefix_per_ip = cfg.ipv6_prefix_per_ip;
   core::ConnectionLimiter limiter(limits);
   const ClientAddressPolicy client_addresses(cfg);
 

@@ -77,6 +77,7 @@ struct Config {
   std::size_t max_connections_per_ip = 0;  // per client address; 0: no limit
   double handshake_rate_per_ip = 0;        // upgrades per second per client address; 0: no limit
   std::size_t handshake_burst_per_ip = 10;
+  unsigned ipv6_prefix_per_ip = 64;  // the per-IP limits count an IPv6 client by its /64 (128: per address)
   std::size_t max_header_size = 16384;  // bytes of one HTTP request head
   std::size_t max_header_count = 100;   // header fields of one HTTP request
   std::string trusted_proxy_header;          // e.g. X-Forwarded-For; empty: the TCP peer is the client

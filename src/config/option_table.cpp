@@ -411,6 +411,10 @@ std::vector<Option> build_options() {
   t.push_back(make_option({"handshake_burst_per_ip", K::whole_number, "N",
                            "Burst size of the per-address handshake rate limit."},
                           number_field<C>(&C::handshake_burst_per_ip, "", 1, k_no_limit)));
+  t.push_back(make_option({"ipv6_prefix_per_ip", K::whole_number, "BITS",
+                           "The per-address limits count an IPv6 client by its network of this many leading "
+                           "bits, 32 to 128 (one subscriber line usually holds a whole /64; 128: per address)."},
+                          number_field<C>(&C::ipv6_prefix_per_ip, "", 32, 128)));
   t.push_back(make_option({"max_header_size", K::whole_number, "BYTES",
                            "Largest HTTP request head (request line and headers) in bytes, 1 KiB to 1 MiB "
                            "(431 above it)."},

@@ -36,6 +36,11 @@ struct ConnectionLimiter::State {
 
   bool tracks_ips() const noexcept { return limits.max_connections_per_ip != 0 || limits.handshake_rate_per_ip > 0; }
 
+  // The table key of a client: its IPv4 address, or its IPv6 network.
+  IpAddress key_of(const IpAddress& ip) const noexcept {
+    return ip.is_v4() ? ip : network_of(ip, limits.ipv6_prefix_per_ip).base;
+  }
+
   // An address without connections whose bucket is full again behaves like
   // an unknown one, so it can be forgotten.
   bool idle(const Entry& e, std::int64_t now_ns) const noexcept {
@@ -97,9 +102,10 @@ void ConnectionLimiter::Ticket::release() noexcept {
 
 ConnectionLimiter::ConnectionLimiter(const ConnectionLimits& limits) : state_(std::make_shared<State>(limits)) {}
 
-ConnectionLimiter::Admission ConnectionLimiter::admit(const IpAddress& ip, std::int64_t now_ns) {
+ConnectionLimiter::Admission ConnectionLimiter::admit(const IpAddress& client, std::int64_t now_ns) {
   State& s = *state_;
   const auto& limits = s.limits;
+  const IpAddress ip = s.key_of(client);
   std::lock_guard lock(s.mutex);
   if (s.tracks_ips()) {
     if (now_ns - s.last_sweep_ns >= std::max<std::int64_t>(s.idle_after_ns, k_ns_per_s)) s.expire(now_ns, false);
@@ -138,7 +144,7 @@ std::size_t ConnectionLimiter::connections() const {
 
 std::size_t ConnectionLimiter::connections_of(const IpAddress& ip) const {
   std::lock_guard lock(state_->mutex);
-  auto it = state_->table.find(ip);
+  auto it = state_->table.find(state_->key_of(ip));
   return it == state_->table.end() ? 0 : it->second.connections;
 }
 

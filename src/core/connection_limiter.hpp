@@ -7,7 +7,8 @@
 // holds a Ticket; destroying the Ticket (when the connection closes, however
 // it closes) gives the slot back.
 //
-// The per-IP table is bounded: an address without connections is forgotten
+// "Per IP" means per IPv4 address, and per IPv6 network of
+// ipv6_prefix_per_ip bits (a /64 by default). The per-IP table is bounded: an address without connections is forgotten
 // once its bucket would be full again (burst / rate seconds idle), checked at
 // most once a second; and when the table reaches max_tracked_ips, every
 // address without connections is forgotten at once (their handshake budget
@@ -39,6 +40,11 @@ struct ConnectionLimits {
   double handshake_rate_per_ip = 0;        // upgrades per second per address; 0: no limit
   std::size_t handshake_burst_per_ip = 10;
   std::size_t max_tracked_ips = 100000;
+  // An IPv6 client is counted by the network of this many leading bits, not
+  // by its address: a subscriber line is usually given a whole /64, so one
+  // client can connect from as many addresses as it likes within it. 128:
+  // per address. IPv4 clients are always counted per address.
+  unsigned ipv6_prefix_per_ip = 64;
 };
 
 enum class AdmissionRefusal {
@@ -81,11 +87,14 @@ class ConnectionLimiter {
   explicit ConnectionLimiter(const ConnectionLimits& limits);
 
   // Counts one upgrade attempt from `ip` against its handshake rate and, when
-  // every limit allows it, takes a connection slot.
+  // every limit allows it, takes a connection slot. The per-IP limits apply
+  // to `ip`'s IPv6 network of ipv6_prefix_per_ip bits (see ConnectionLimits).
   Admission admit(const IpAddress& ip, std::int64_t now_ns);
 
   std::size_t connections() const;
+  // Connections counted against `ip`'s per-IP limit (its IPv6 network's).
   std::size_t connections_of(const IpAddress& ip) const;
+  // Addresses (IPv6 networks) in the per-IP table.
   std::size_t tracked_ips() const;
 
  private:

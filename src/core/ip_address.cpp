@@ -84,8 +84,13 @@ Expected<IpNetwork, std::string> parse_ip_network(std::string_view text) {
       return refuse();
     }
   }
-  net.prefix = ip->is_v4() ? bits + 96 : bits;
-  net.base = *ip;
+  return network_of(*ip, ip->is_v4() ? bits + 96 : bits);
+}
+
+IpNetwork network_of(const IpAddress& ip, unsigned prefix) noexcept {
+  IpNetwork net;
+  net.prefix = prefix < 128 ? prefix : 128;
+  net.base = ip;
   unsigned keep = net.prefix;
   for (auto& byte : net.base.bytes) {
     const unsigned take = keep >= 8 ? 8 : keep;

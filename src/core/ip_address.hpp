@@ -41,6 +41,10 @@ struct IpNetwork {
   bool operator==(const IpNetwork&) const = default;
 };
 
+// The network of the first `prefix` bits (of the 128-bit form, at most 128)
+// that holds `ip`: network_of(2001:db8::1:2:3:4, 64) is 2001:db8::/64.
+IpNetwork network_of(const IpAddress& ip, unsigned prefix) noexcept;
+
 // "10.0.0.0/8", "2001:db8::/32", or one address ("192.0.2.1" = /32, "::1" =
 // /128). The error message follows "<option name>: ".
 Expected<IpNetwork, std::string> parse_ip_network(std::string_view text);

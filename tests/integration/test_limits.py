@@ -270,6 +270,38 @@ def admitted_when_free_with(port, extra, timeout=5):
     return got[0]
 
 
+@pytest.mark.parametrize("prefix", [None, "128"])
+def test_ipv6_clients_are_counted_by_network(server_factory, prefix):
+    """A client given a whole /64 cannot get past max_connections_per_ip by
+    connecting from more of its addresses; --ipv6-prefix-per-ip 128 counts
+    each address on its own. (IPv6 clients come through the trusted proxy
+    header: the tests reach the server over 127.0.0.0/8 only.)"""
+    args = ["--max-connections-per-ip", "1", "--trusted-proxy-header", "X-Forwarded-For",
+            "--trusted-proxies", "127.0.0.1/32"]
+    if prefix:
+        args += ["--ipv6-prefix-per-ip", prefix]
+    srv = server_factory(args=args)
+    xff = "X-Forwarded-For"
+    a = upgrade(srv.port, extra=[(xff, "2001:db8:0:1::1")])
+    assert a.status == 101, a
+    same_64 = upgrade(srv.port, extra=[(xff, "2001:db8:0:1:8000::2")])
+    next_64 = upgrade(srv.port, extra=[(xff, "2001:db8:0:2::1")])
+    assert next_64.status == 101, next_64
+    held = [a.sock, next_64.sock]
+    if prefix == "128":
+        assert same_64.status == 101, same_64
+        held.append(same_64.sock)
+        assert refused(srv, "max_connections_per_ip") == 0
+    else:
+        expect_refusal(same_64, 429, r"this address")
+        assert refused(srv, "max_connections_per_ip") == 1
+        # The slot is the network's: once the first address leaves, another takes it.
+        close_abruptly(held.pop(0))
+        held.append(admitted_when_free_with(srv.port, [(xff, "2001:db8:0:1:8000::2")]))
+    for s in held:
+        close_normally(s)
+
+
 def test_proxy_header_ignored_when_not_configured(server_factory):
     srv = server_factory(args=["--max-connections-per-ip", "1"])
     a = upgrade(srv.port, extra=[("X-Forwarded-For", "203.0.113.1")])

@@ -20,6 +20,7 @@ TEST(LimitOptions, DefaultsLeaveTheNewLimitsOff) {
   EXPECT_EQ(c.max_connections_per_ip, 0u);
   EXPECT_EQ(c.handshake_rate_per_ip, 0.0);
   EXPECT_EQ(c.handshake_burst_per_ip, 10u);
+  EXPECT_EQ(c.ipv6_prefix_per_ip, 64u);
   EXPECT_EQ(c.max_header_size, 16384u);
   EXPECT_EQ(c.max_header_count, 100u);
   EXPECT_TRUE(c.api_listen.empty());
@@ -34,6 +35,7 @@ max_connections = 1000
 max_connections_per_ip = 20
 handshake_rate_per_ip = 2.5
 handshake_burst_per_ip = 7
+ipv6_prefix_per_ip = 56
 max_header_size = 4096
 max_header_count = 50
 trusted_proxy_header = "X-Forwarded-For"
@@ -45,6 +47,7 @@ trusted_proxies = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"]
   EXPECT_EQ(c->max_connections_per_ip, 20u);
   EXPECT_DOUBLE_EQ(c->handshake_rate_per_ip, 2.5);
   EXPECT_EQ(c->handshake_burst_per_ip, 7u);
+  EXPECT_EQ(c->ipv6_prefix_per_ip, 56u);
   EXPECT_EQ(c->max_header_size, 4096u);
   EXPECT_EQ(c->max_header_count, 50u);
   EXPECT_EQ(c->trusted_proxy_header, "X-Forwarded-For");
@@ -83,6 +86,8 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"handshake_rate_per_ip", "-2", "expected 0 (no limit) or a number > 0, got \"-2\""},
         Bad{"handshake_rate_per_ip", "fast", "expected 0 (no limit) or a number > 0, got \"fast\""},
         Bad{"handshake_burst_per_ip", "0", "must be greater than 0, got 0"},
+        Bad{"ipv6_prefix_per_ip", "31", "must be at least 32, got 31"},
+        Bad{"ipv6_prefix_per_ip", "129", "must be at most 128, got 129"},
         Bad{"max_header_size", "100", "must be at least 1024 (1 KiB), got 100"},
         Bad{"max_header_count", "0", "must be greater than 0, got 0"},
         Bad{"max_header_count", "10001", "must be at most 10000, got 10001"},

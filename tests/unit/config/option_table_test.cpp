@@ -76,6 +76,7 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "max_connections_per_ip",
                           "handshake_rate_per_ip",
                           "handshake_burst_per_ip",
+                          "ipv6_prefix_per_ip",
                           "max_header_size",
                           "max_header_count",
                           "trusted_proxy_header",
@@ -85,7 +86,7 @@ TEST(OptionTable, CoversTheProtocolOptionsAndTheConfigFields) {
                           "tls_key_file"}) {
     EXPECT_NE(find_option(key), nullptr) << key;
   }
-  EXPECT_EQ(options().size(), 52u) << "a new Config field needs an option (and a line in wshub.example.toml)";
+  EXPECT_EQ(options().size(), 53u) << "a new Config field needs an option (and a line in wshub.example.toml)";
 }
 
 TEST(OptionTable, FindsByKeyOrFlagSpelling) {

@@ -68,6 +68,44 @@ TEST(ConnectionLimiter, PerIpLimitIsPerAddress) {
   EXPECT_EQ(l.tracked_ips(), 0u);  // without a rate limit, an address leaves with its last connection
 }
 
+TEST(ConnectionLimiter, AnIpv6ClientIsCountedByItsSlash64) {
+  ConnectionLimiter l(limits(0, 2, 0.001, 3));
+  auto a1 = l.admit(ip("2001:db8:0:1::1"), k_t0);
+  auto a2 = l.admit(ip("2001:db8:0:1:ffff:ffff:ffff:ffff"), k_t0);  // another address, same /64
+  ASSERT_TRUE(a1.ticket && a2.ticket);
+  EXPECT_EQ(l.connections_of(ip("2001:db8:0:1::abcd")), 2u);
+  EXPECT_EQ(l.admit(ip("2001:db8:0:1::3"), k_t0).refusal, AdmissionRefusal::max_connections_per_ip);
+  EXPECT_EQ(l.admit(ip("2001:db8:0:2::1"), k_t0).refusal, AdmissionRefusal::none);  // the next /64
+  // The handshake budget is the network's too: 3 attempts spent above.
+  EXPECT_EQ(l.admit(ip("2001:db8:0:1::4"), k_t0).refusal, AdmissionRefusal::handshake_rate);
+  EXPECT_EQ(l.tracked_ips(), 2u);
+  a1.ticket = {};  // gives the slot back to the network, whichever address held it
+  EXPECT_EQ(l.connections_of(ip("2001:db8:0:1::1")), 1u);
+  // IPv4 stays per address.
+  auto v4a = l.admit(ip("192.0.2.1"), k_t0);
+  auto v4b = l.admit(ip("192.0.2.2"), k_t0);
+  EXPECT_EQ(l.connections_of(ip("192.0.2.1")), 1u);
+  EXPECT_EQ(l.connections_of(ip("192.0.2.2")), 1u);
+}
+
+TEST(ConnectionLimiter, Ipv6PrefixIsConfigurable) {
+  ConnectionLimits per_address = limits(0, 1);
+  per_address.ipv6_prefix_per_ip = 128;
+  ConnectionLimiter l(per_address);
+  auto a = l.admit(ip("2001:db8::1"), k_t0);
+  auto b = l.admit(ip("2001:db8::2"), k_t0);
+  EXPECT_TRUE(a.ticket && b.ticket);
+  EXPECT_EQ(l.admit(ip("2001:db8::1"), k_t0).refusal, AdmissionRefusal::max_connections_per_ip);
+
+  ConnectionLimits per_48 = limits(0, 1);
+  per_48.ipv6_prefix_per_ip = 48;
+  ConnectionLimiter m(per_48);
+  auto c = m.admit(ip("2001:db8:5:1::1"), k_t0);
+  EXPECT_TRUE(c.ticket);
+  EXPECT_EQ(m.admit(ip("2001:db8:5:ffff::1"), k_t0).refusal, AdmissionRefusal::max_connections_per_ip);
+  EXPECT_EQ(m.admit(ip("2001:db8:6::1"), k_t0).refusal, AdmissionRefusal::none);
+}
+
 TEST(ConnectionLimiter, HandshakeRateIsATokenBucketPerAddress) {
   ConnectionLimiter l(limits(0, 0, 2, 3));
   for (int i = 0; i < 3; ++i) EXPECT_EQ(l.admit(ip("192.0.2.1"), k_t0).refusal, AdmissionRefusal::none) << i;

@@ -58,6 +58,16 @@ TEST(IpNetwork, ContainsByPrefix) {
   EXPECT_TRUE(all->contains(ip("203.0.113.9")));
 }
 
+TEST(IpNetwork, NetworkOfClearsTheBitsPastThePrefix) {
+  EXPECT_EQ(network_of(ip("2001:db8:1:2:3:4:5:6"), 64).to_string(), "2001:db8:1:2::/64");
+  EXPECT_EQ(network_of(ip("2001:db8:1:2ff:3:4:5:6"), 56).to_string(), "2001:db8:1:200::/56");
+  EXPECT_EQ(network_of(ip("2001:db8::1"), 128).to_string(), "2001:db8::1");
+  EXPECT_EQ(network_of(ip("2001:db8::1"), 200).prefix, 128u);  // clamped
+  EXPECT_EQ(network_of(ip("192.0.2.77"), 120).to_string(), "192.0.2.0/24");  // the 128-bit form
+  EXPECT_TRUE(network_of(ip("2001:db8:1:2:3:4:5:6"), 64).contains(ip("2001:db8:1:2:ffff::1")));
+  EXPECT_FALSE(network_of(ip("2001:db8:1:2:3:4:5:6"), 64).contains(ip("2001:db8:1:3::1")));
+}
+
 TEST(IpNetwork, RefusesBadPrefixes) {
   for (std::string_view bad : {"10.0.0.0/33", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/8x", "::/129", "/8", "x/8"}) {
     auto n = parse_ip_network(bad);
