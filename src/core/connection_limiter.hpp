@@ -8,7 +8,8 @@
 // it closes) gives the slot back.
 //
 // "Per IP" means per IPv4 address, and per IPv6 network of
-// ipv6_prefix_per_ip bits (a /64 by default). The per-IP table is bounded: an address without connections is forgotten
+// ipv6_prefix_per_ip bits (a /64 by default); "address" below means either.
+// The per-IP table is bounded: an address without connections is forgotten
 // once its bucket would be full again (burst / rate seconds idle), checked at
 // most once a second; and when the table reaches max_tracked_ips, every
 // address without connections is forgotten at once (their handshake budget
@@ -86,10 +87,10 @@ class ConnectionLimiter {
 
   explicit ConnectionLimiter(const ConnectionLimits& limits);
 
-  // Counts one upgrade attempt from `ip` against its handshake rate and, when
-  // every limit allows it, takes a connection slot. The per-IP limits apply
-  // to `ip`'s IPv6 network of ipv6_prefix_per_ip bits (see ConnectionLimits).
-  Admission admit(const IpAddress& ip, std::int64_t now_ns);
+  // Counts one upgrade attempt from `client` against its handshake rate and,
+  // when every limit allows it, takes a connection slot. The per-IP limits
+  // apply to an IPv6 client's network of ipv6_prefix_per_ip bits.
+  Admission admit(const IpAddress& client, std::int64_t now_ns);
 
   std::size_t connections() const;
   // Connections counted against `ip`'s per-IP limit (its IPv6 network's).

@@ -74,7 +74,6 @@ Expected<IpNetwork, std::string> parse_ip_network(std::string_view text) {
   const auto slash = text.find('/');
   auto ip = parse_ip_address(text.substr(0, slash));
   if (!ip) return refuse();
-  IpNetwork net;
   const unsigned family_bits = ip->is_v4() ? 32 : 128;
   unsigned bits = family_bits;
   if (slash != std::string_view::npos) {
