@@ -122,20 +122,28 @@ class ClientAddressPolicy {
   std::vector<core::IpNetwork> proxies_;
 };
 
-// The answer to an upgrade refused by the connection limits, counted.
-net::Response limit_refusal(core::AdmissionRefusal why, hub::ShardCounters& counters) {
+// What the per-IP limits counted `client` as: "this address", or for an IPv6
+// client counted by its network, "this address's /64 network".
+std::string counted_as(const core::IpAddress& client, unsigned ipv6_prefix) {
+  if (client.is_v4() || ipv6_prefix >= 128) return "this address";
+  return "this address's /" + std::to_string(ipv6_prefix) + " network";
+}
+
+// The answer to an upgrade from `client` refused by the connection limits, counted.
+net::Response limit_refusal(core::AdmissionRefusal why, const core::IpAddress& client, unsigned ipv6_prefix,
+                            hub::ShardCounters& counters) {
   switch (why) {
     case core::AdmissionRefusal::max_connections:
       counters.refused_max_connections.add(1);
       return refusal(503, "server at its connection limit; retry later");
     case core::AdmissionRefusal::max_connections_per_ip:
       counters.refused_max_connections_per_ip.add(1);
-      return refusal(429, "too many connections from this address");
+      return refusal(429, "too many connections from " + counted_as(client, ipv6_prefix));
     case core::AdmissionRefusal::handshake_rate:
     case core::AdmissionRefusal::none: break;
   }
   counters.refused_handshake_rate.add(1);
-  auto res = refusal(429, "too many connection attempts from this address; retry later");
+  auto res = refusal(429, "too many connection attempts from " + counted_as(client, ipv6_prefix) + "; retry later");
   res.set(http::field::retry_after, "1");
   return res;
 }
@@ -303,9 +311,10 @@ int run_server(const config::Config& cfg) {
     if (core::target_path(req.target()) != "/ws") return {refusal(404, "not found"), {}};
     if (readiness.draining()) return {refusal(503, "server shutting down"), {}};
     // Every attempt counts against the handshake rate, also those refused below.
-    auto admission = limiter.admit(client_addresses.client_of(req, peer), steady_now_ns());
+    const core::IpAddress client = client_addresses.client_of(req, peer);
+    auto admission = limiter.admit(client, steady_now_ns());
     if (admission.refusal != core::AdmissionRefusal::none) {
-      return {limit_refusal(admission.refusal, hub::Shard::current()->counters), {}};
+      return {limit_refusal(admission.refusal, client, cfg.ipv6_prefix_per_ip, hub::Shard::current()->counters), {}};
     }
     auto ticket = std::make_shared<core::ConnectionLimiter::Ticket>(std::move(admission.ticket));
     auto origin_it = req.find(http::field::origin);

@@ -293,13 +293,26 @@ def test_ipv6_clients_are_counted_by_network(server_factory, prefix):
         held.append(same_64.sock)
         assert refused(srv, "max_connections_per_ip") == 0
     else:
-        expect_refusal(same_64, 429, r"this address")
+        # The refusal names what was counted: the network, not the one address.
+        expect_refusal(same_64, 429, r"too many connections from this address's /64 network")
         assert refused(srv, "max_connections_per_ip") == 1
         # The slot is the network's: once the first address leaves, another takes it.
         close_abruptly(held.pop(0))
         held.append(admitted_when_free_with(srv.port, [(xff, "2001:db8:0:1:8000::2")]))
     for s in held:
         close_normally(s)
+
+
+def test_ipv6_handshake_rate_refusal_names_the_network(server_factory):
+    """The handshake budget is the network's too, and the 429 says so."""
+    srv = server_factory(args=["--handshake-rate-per-ip", "0.01", "--handshake-burst-per-ip", "1",
+                               "--trusted-proxy-header", "X-Forwarded-For", "--trusted-proxies", "127.0.0.1/32"])
+    a = upgrade(srv.port, extra=[("X-Forwarded-For", "2001:db8:0:1::1")])
+    assert a.status == 101, a
+    u = upgrade(srv.port, extra=[("X-Forwarded-For", "2001:db8:0:1::2")])
+    expect_refusal(u, 429, r"too many connection attempts from this address's /64 network; retry later")
+    assert u.headers.get("retry-after") == "1", u.headers
+    close_normally(a.sock)
 
 
 def test_proxy_header_ignored_when_not_configured(server_factory):
