@@ -123,7 +123,7 @@ done
 # Both wshub configurations run in the cluster: --workers 1 is one thread per
 # instance like the Node peers (two instances on two cores), default workers
 # is one shard per core in each instance.
-CLUSTER_SERVERS=$(echo "$CLUSTER_SERVERS" | sed 's/^ //')
+CLUSTER_SERVERS=${CLUSTER_SERVERS# }
 STORM_CONCURRENCY=100
 
 STAMP=$(date -u +%Y-%m-%dT%H%M%SZ)
@@ -135,10 +135,10 @@ STARTED=()
 cleanup() {
   local pid
   for pid in "${STARTED[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
   done
   for pid in "${STARTED[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
+    if [ -n "$pid" ]; then wait "$pid" 2>/dev/null || true; fi
   done
 }
 trap cleanup EXIT
@@ -194,8 +194,9 @@ start_server() {
   # in the child, which may not have started when the loop below reads the
   # file, and the previous server's "listening" line would name a dead port.
   : >"$log.out"
-  # shellcheck disable=SC2046
-  $(server_command "$name") >>"$log.out" 2>>"$log" &
+  local cmd
+  read -ra cmd <<<"$(server_command "$name")"  # split into words, no globbing
+  "${cmd[@]}" >>"$log.out" 2>>"$log" &
   SPID=$!
   STARTED+=("$SPID")
   SPORT=""
