@@ -1,4 +1,6 @@
-// ChannelIndex<S>: channel -> local subscribers, for one shard.
+// ChannelIndex<S, M>: channel -> local subscribers, for one shard, with a
+// value of M kept per channel while the channel has subscribers (the hub
+// keeps the channel's last delivered position there).
 //
 // The other direction (subscriber -> channels) lives with each subscriber.
 // A channel's entry exists exactly while it has a subscriber; add/remove say
@@ -23,15 +25,22 @@ struct StringHash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
-template <class S>
+struct NoChannelData {};
+
+template <class S, class M = NoChannelData>
 class ChannelIndex {
  public:
+  struct Entry {
+    std::vector<S> subscribers;
+    M data{};  // value-initialized when the channel gets its first subscriber
+  };
+
   // Returns true when `channel` had no subscriber before.
   bool add(std::string_view channel, S s) {
     auto it = channels_.find(channel);
-    if (it == channels_.end()) it = channels_.emplace(std::string(channel), std::vector<S>{}).first;
-    const bool first = it->second.empty();
-    it->second.push_back(s);
+    if (it == channels_.end()) it = channels_.emplace(std::string(channel), Entry{}).first;
+    const bool first = it->second.subscribers.empty();
+    it->second.subscribers.push_back(s);
     ++subscriptions_;
     return first;
   }
@@ -41,7 +50,7 @@ class ChannelIndex {
   bool remove(std::string_view channel, S s) {
     auto it = channels_.find(channel);
     if (it == channels_.end()) return false;
-    auto& subs = it->second;
+    auto& subs = it->second.subscribers;
     auto pos = std::find(subs.rbegin(), subs.rend(), s);
     if (pos == subs.rend()) return false;
     *pos = subs.back();
@@ -55,6 +64,12 @@ class ChannelIndex {
   // nullptr when the channel has no subscriber here.
   const std::vector<S>* find(std::string_view channel) const {
     auto it = channels_.find(channel);
+    return it == channels_.end() ? nullptr : &it->second.subscribers;
+  }
+
+  // The channel's subscribers and data; nullptr when it has no subscriber here.
+  Entry* entry(std::string_view channel) {
+    auto it = channels_.find(channel);
     return it == channels_.end() ? nullptr : &it->second;
   }
 
@@ -63,11 +78,11 @@ class ChannelIndex {
 
   template <class F>
   void for_each_channel(F&& f) const {
-    for (const auto& [name, subs] : channels_) f(std::string_view(name), subs.size());
+    for (const auto& [name, e] : channels_) f(std::string_view(name), e.subscribers.size());
   }
 
  private:
-  std::unordered_map<std::string, std::vector<S>, StringHash, std::equal_to<>> channels_;
+  std::unordered_map<std::string, Entry, StringHash, std::equal_to<>> channels_;
   std::size_t subscriptions_ = 0;
 };
 

@@ -138,12 +138,16 @@ void ChannelRouter::on_publication(const core::PublicationPtr& pub) {
 }
 
 void ChannelRouter::deliver_local(Shard& shard, const core::PublicationPtr& pub) {
-  const auto* subs = shard.subscribers.find(pub->channel);
-  if (subs == nullptr) return;
+  auto* entry = shard.subscribers.entry(pub->channel);
+  if (entry == nullptr) return;
+  // What a subscribe answered on this shard reports (ClientSession::op_subscribe).
+  core::StreamPosition& last = entry->data;
+  if (last.epoch != pub->epoch) last.epoch = pub->epoch;
+  last.offset = pub->offset;
   const core::SharedFrame frame = core::frame_of(pub);
   // Sessions never leave the index synchronously from deliver(): an overflow
   // only starts a close, and the index changes on a later handler.
-  for (ClientSession* s : *subs) s->deliver(frame);
+  for (ClientSession* s : entry->subscribers) s->deliver(frame);
 }
 
 }  // namespace wshub::hub

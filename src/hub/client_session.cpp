@@ -145,6 +145,7 @@ void ClientSession::op_subscribe(const core::Op& op) {
                            " subscriptions per connection");
   }
   if (!may_subscribe(op)) return;
+  if (join_locally(op)) return;
   std::string channel(op.channel);
   subscriptions_.push_back({channel, true});
   ++shard_.pending_joins[channel];
@@ -156,6 +157,26 @@ void ClientSession::op_subscribe(const core::Op& op) {
                      self->on_joined(id, channel, with_since, std::move(r));
                      self->op_done();
                    });
+}
+
+bool ClientSession::join_locally(const core::Op& op) {
+  // This shard already receives the channel (it has a subscriber, so its
+  // registration with the owner stands) and delivers publications in offset
+  // order: the last one delivered here is a position the new subscriber's
+  // stream continues from without gap or duplicate, as the owner's answer
+  // would be. A recovery that has something to send still asks the owner.
+  auto* entry = shard_.subscribers.entry(op.channel);
+  if (entry == nullptr) return false;
+  const core::StreamPosition& last = entry->data;
+  if (op.since && (op.since->epoch != last.epoch || op.since->offset != last.offset)) return false;
+  core::ReplyWriter w(op.id);
+  w.field_string("epoch", last.epoch).field_uint("offset", last.offset);
+  if (op.since) w.field_bool("recovered", true).field_raw("messages", "[]");
+  reply(w.finish());
+  subscriptions_.push_back({std::string(op.channel), false});
+  shard_.subscribers.add(op.channel, this);
+  shard_.counters.subscriptions.add(1);
+  return true;
 }
 
 void ClientSession::on_joined(std::int64_t id, const std::string& channel, bool with_since,
@@ -186,7 +207,7 @@ void ClientSession::on_joined(std::int64_t id, const std::string& channel, bool 
     return;
   }
   sub->pending = false;
-  shard_.subscribers.add(channel, this);
+  if (shard_.subscribers.add(channel, this)) shard_.subscribers.entry(channel)->data = {r->epoch, r->offset};
   shard_.counters.subscriptions.add(1);
 }
 

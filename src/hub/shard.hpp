@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/channel_index.hpp"
+#include "core/json_fields.hpp"
 #include "hub/channel_table.hpp"
 #include "net/transport_stats.hpp"
 #include "net/write_batcher.hpp"
@@ -66,7 +67,10 @@ class Shard {
   std::string next_client_id();
 
   // --- owned by this shard's thread ---
-  core::ChannelIndex<ClientSession*> subscribers;
+  // With each channel, the position of the last publication delivered here
+  // (or the subscribe reply's, before any): a subscribe to a channel this
+  // shard already receives is answered from it, without the owner.
+  core::ChannelIndex<ClientSession*, core::StreamPosition> subscribers;
   // Subscribe requests in flight (channel -> count), see ChannelRouter::join.
   std::unordered_map<std::string, std::uint32_t, core::StringHash, std::equal_to<>> pending_joins;
   ChannelTable owned_channels;

@@ -178,3 +178,90 @@ def test_fanout_subscribe_churn_during_publishing(server_factory, workers):
         finally:
             await close_all(churners + [steady])
     arun(main())
+
+
+@pytest.mark.tsan
+@pytest.mark.parametrize("workers", [1, 4])
+def test_subscribe_reply_position_continues_without_gap(server_factory, workers):
+    """A subscribe to a channel its shard already delivers is answered by the
+    shard itself; whoever answers, the live messages after the reply must
+    start right after the reply's offset and continue without a gap."""
+    srv = server_factory(args=["--workers", str(workers), "--client-op-rate", "100000",
+                               "--client-op-burst", "100000"])
+
+    async def main():
+        holders = await connect_many(srv.port, 8, user=lambda i: f"holder{i}")
+        churners = await connect_many(srv.port, 24, user=lambda i: f"pos{i}")
+        try:
+            ch = uniq("position:x")
+            for h in holders:  # every shard holds the channel before the churn
+                await h.ok("subscribe", channel=ch)
+            done = asyncio.Event()
+            windows = {c: [] for c in churners}  # per client: (reply offset, first, end)
+
+            async def churn(c):
+                while not done.is_set():
+                    sid = c.next_id()
+                    r = await c.op("subscribe", id=sid, channel=ch)
+                    assert r["ok"], r
+                    uid = c.next_id()
+                    u = await c.op("unsubscribe", id=uid, channel=ch)
+                    assert u["ok"], u
+                    windows[c].append((r["offset"], c.msgs_before_reply[sid], c.msgs_before_reply[uid]))
+
+            tasks = [asyncio.create_task(churn(c)) for c in churners]
+
+            def pub():
+                return [srv.publish(ch, i)["offset"] for i in range(400)]
+            offsets = await asyncio.to_thread(pub)
+            done.set()
+            await asyncio.gather(*tasks)
+            assert offsets == list(range(offsets[0], offsets[0] + 400))
+            checked = 0
+            for c, cycles in windows.items():
+                for offset, start, end in cycles:
+                    got = [m["offset"] for m in c.messages[start:end] if m["channel"] == ch]
+                    assert got == list(range(offset + 1, offset + 1 + len(got))), \
+                        f"reply offset {offset}, then {got}"
+                    checked += len(got)
+            assert checked > 0, "no churning subscription saw a live message"
+            for h in holders:
+                msgs = await h.wait_messages(400, channel=ch, timeout=20)
+                assert [m["offset"] for m in msgs] == offsets
+        finally:
+            await close_all(holders + churners)
+    arun(main())
+
+
+def test_subscribe_since_the_shards_position_recovers_nothing(server_factory):
+    """With one shard, a second subscriber of a held channel is answered from
+    the shard's own position; `since` equal to it recovers nothing, an older
+    one recovers the gap, another epoch is not recovered."""
+    srv = server_factory(args=["--workers", "1"])
+
+    async def main():
+        a = await WsClient.connect(srv.port)
+        b = await WsClient.connect(srv.port)
+        try:
+            ch = uniq("position:since")
+            epoch = (await a.ok("subscribe", channel=ch))["epoch"]
+            for i in range(1, 4):
+                srv.publish(ch, i)
+            await a.wait_messages(3, channel=ch)
+            r = await b.ok("subscribe", channel=ch)
+            assert (r["epoch"], r["offset"]) == (epoch, 3), r
+            await b.ok("unsubscribe", channel=ch)
+            r = await b.ok("subscribe", channel=ch, since={"epoch": epoch, "offset": 3})
+            assert r["recovered"] is True and r["messages"] == [] and r["offset"] == 3, r
+            await b.ok("unsubscribe", channel=ch)
+            r = await b.ok("subscribe", channel=ch, since={"epoch": epoch, "offset": 1})
+            assert r["recovered"] is True and [m["data"] for m in r["messages"]] == [2, 3], r
+            await b.ok("unsubscribe", channel=ch)
+            r = await b.ok("subscribe", channel=ch, since={"epoch": "0" * 16, "offset": 3})
+            assert r["recovered"] is False and r["epoch"] == epoch, r
+            srv.publish(ch, 4)
+            msgs = await b.wait_messages(1, channel=ch)
+            assert [m["offset"] for m in msgs] == [4]
+        finally:
+            await close_all([a, b])
+    arun(main())

@@ -70,6 +70,23 @@ TEST(ChannelIndex, ChannelReappearsAfterBeingEmptied) {
   EXPECT_EQ(idx.channel_count(), 1u);
 }
 
+TEST(ChannelIndex, ChannelDataLivesAsLongAsTheChannelHasSubscribers) {
+  ChannelIndex<int, std::string> idx;
+  EXPECT_EQ(idx.entry("a"), nullptr);
+  idx.add("a", 1);
+  ASSERT_NE(idx.entry("a"), nullptr);
+  EXPECT_EQ(idx.entry("a")->data, "");
+  idx.entry("a")->data = "kept";
+  idx.add("a", 2);
+  idx.remove("a", 1);
+  EXPECT_EQ(idx.entry("a")->data, "kept");
+  EXPECT_EQ(idx.entry("a")->subscribers, (std::vector<int>{2}));
+  idx.remove("a", 2);
+  EXPECT_EQ(idx.entry("a"), nullptr);
+  idx.add("a", 3);
+  EXPECT_EQ(idx.entry("a")->data, "") << "a channel that comes back starts with fresh data";
+}
+
 TEST(ChannelIndex, FindIsTransparent) {
   ChannelIndex<int> idx;
   const std::string name = "chat:lobby";
