@@ -18,6 +18,10 @@
 // CONNECTIONS / SENDERS connections (8,000 in all: 16,000 descriptors) and
 // sends one IORING_OP_SENDMSG to each of BURST of them per burst, every 5 ms,
 // three times round. Prints each sender's thread CPU time per send.
+// SEND_OP=send makes each send one IORING_OP_SEND of one contiguous buffer
+// (no msghdr, no iovec array); SEND_OP=fixed does the same on descriptors
+// registered with the ring (IOSQE_FIXED_FILE: no file lookup or reference
+// count per send). wshub sends IORING_OP_SENDMSG on plain descriptors.
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -84,10 +88,17 @@ static void *sender(void *arg) {
   frame[1] = 100;
   struct iovec iov[2] = {{frame, 2}, {frame + 2, 100}};
   struct msghdr msg = {.msg_iov = iov, .msg_iovlen = 2};
+  const char *op = getenv("SEND_OP");
+  const int plain_send = op != NULL && strcmp(op, "send") == 0;
+  const int fixed = op != NULL && strcmp(op, "fixed") == 0;
   static int mine[MAX_THREADS][CONNECTIONS];
   int count = 0;
   for (int i = 0; i < CONNECTIONS; i++) {
     if (i % senders == k) mine[k][count++] = server_fd[i];
+  }
+  if (fixed && io_uring_register_files(&ring, mine[k], (unsigned)count) != 0) {
+    fprintf(stderr, "io_uring_register_files failed\n");
+    exit(1);
   }
   double cpu = 0;
   long sends = 0;
@@ -98,7 +109,15 @@ static void *sender(void *arg) {
       const double t0 = thread_cpu_us();
       const int n = count - off < BURST ? count - off : BURST;
       for (int i = off; i < off + n; i++) {
-        io_uring_prep_sendmsg(io_uring_get_sqe(&ring), mine[k][i], &msg, MSG_NOSIGNAL);
+        struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+        if (fixed) {
+          io_uring_prep_send(sqe, i, frame, sizeof frame, MSG_NOSIGNAL);  // i: the slot registered above
+          sqe->flags |= IOSQE_FIXED_FILE;
+        } else if (plain_send) {
+          io_uring_prep_send(sqe, mine[k][i], frame, sizeof frame, MSG_NOSIGNAL);
+        } else {
+          io_uring_prep_sendmsg(sqe, mine[k][i], &msg, MSG_NOSIGNAL);
+        }
       }
       io_uring_submit_and_wait(&ring, (unsigned)n);
       struct io_uring_cqe *cqe;
