@@ -4,7 +4,8 @@
 #   scripts/install-deps.sh          build and run (what scripts/dev.sh needs)
 #   scripts/install-deps.sh --test   also the JS SDK and browser tests: Node.js and
 #                                    npm, Debian's chromium and chromium-driver, and
-#                                    `npm ci` in clients/js and tests/browser
+#                                    `npm ci` in clients/js and tests/browser; and
+#                                    the shell-script linter (Debian's shellcheck)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +30,7 @@ packages=(
 )
 
 if [ "$with_tests" -eq 1 ]; then
-  packages+=(chromium chromium-driver)
+  packages+=(chromium chromium-driver shellcheck)
   # Node.js may come from elsewhere (e.g. a newer nodejs that bundles npm): only
   # ask Debian for it when the commands are missing.
   if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi

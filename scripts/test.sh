@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test:
+#   0. shellcheck of every shell script in the repository,
 #   1. unit tests (ctest) of the release build,
 #   2. the integration suite (pytest) against the release binary, on the
 #      embedded broker and again with every server on its own redis-server,
@@ -8,7 +9,7 @@
 #      ASan+UBSan build,
 #   4. the shard and fan-out tests (on both brokers) against a TSan build,
 #   5. each fuzz target for a bounded time.
-# --quick runs 1 and 2 only.
+# --quick runs 0 to 2 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,8 @@ PYTEST=(/usr/bin/python3 -m pytest tests/integration -q -p no:cacheprovider)
 
 scripts/install-deps.sh --test
 
+step "shell scripts (shellcheck)"
+git ls-files -z -- '*.sh' .ci/run | xargs -0 shellcheck
 step "release build"
 scripts/build.sh release
 step "unit tests"
