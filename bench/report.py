@@ -642,16 +642,19 @@ def main():
           "duplicated or reordered, no subscriber is evicted, and the publishers keep up with the planned "
           "rate. The last column is the median p99 of "
           f"{max(len(runs.get((s, half), [])) for s in sat_servers) if half else 0} separate run(s) at half "
-          "the loss-free rate. One search per server. "
-          "The load generator runs two client threads here (`--threads 2`) and reads every delivery, so "
+          "the loss-free rate. "
+          + ("One search per server. " if max(len(runs.get((s, sat), [])) for s in sat_servers) == 1 else
+             "Several searches per server (one per merged run, their probes separated by \";\"): the "
+             "medians are given. ")
+          + "The load generator runs two client threads here (`--threads 2`) and reads every delivery, so "
           "client and server share the machine's cores: the loss-free rate is the whole machine's, and a "
           "server that needs less CPU per delivery leaves more of it to the client. When every server's "
           "search ends near the same rate, that rate is the client's limit, and the CPU per delivery is "
           "the figure to compare.\n")
         rows = []
         for s in sat_servers:
-            probes = ", ".join(f"{p['rate']}{'' if p['pass'] else ' ✗'}"
-                               for d in runs.get((s, sat), []) for p in d.get("probes", []))
+            probes = " ; ".join(", ".join(f"{p['rate']}{'' if p['pass'] else ' ✗'}" for p in d.get("probes", []))
+                                for d in runs.get((s, sat), []))
             rows.append([LABELS.get(s, s), fmt(get(s, sat, "loss_free_rate"), 0), fmt(get(s, sat, "delivered_per_s"), 0),
                          fmt(get(s, sat, "cpu_us_per_1k"), 0), fmt(get(s, sat, "p99_ms")),
                          fmt(get(s, half, "p99_ms")) if half else "–", probes])
