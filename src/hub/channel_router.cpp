@@ -140,7 +140,7 @@ void ChannelRouter::on_publication(const core::PublicationPtr& pub) {
 void ChannelRouter::deliver_local(Shard& shard, const core::PublicationPtr& pub) {
   auto* entry = shard.subscribers.entry(pub->channel);
   if (entry == nullptr) return;
-  // What a subscribe answered on this shard reports (ClientSession::op_subscribe).
+  // The position a subscribe answered on this shard reports (ClientSession::join_locally).
   core::StreamPosition& last = entry->data;
   if (last.epoch != pub->epoch) last.epoch = pub->epoch;
   last.offset = pub->offset;
