@@ -72,6 +72,10 @@ class ChannelIndex {
     auto it = channels_.find(channel);
     return it == channels_.end() ? nullptr : &it->second;
   }
+  const Entry* entry(std::string_view channel) const {
+    auto it = channels_.find(channel);
+    return it == channels_.end() ? nullptr : &it->second;
+  }
 
   std::size_t channel_count() const noexcept { return channels_.size(); }
   std::size_t subscription_count() const noexcept { return subscriptions_; }

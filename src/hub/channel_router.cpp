@@ -140,10 +140,9 @@ void ChannelRouter::on_publication(const core::PublicationPtr& pub) {
 void ChannelRouter::deliver_local(Shard& shard, const core::PublicationPtr& pub) {
   auto* entry = shard.subscribers.entry(pub->channel);
   if (entry == nullptr) return;
-  // The position a subscribe answered on this shard reports (ClientSession::join_locally).
-  core::StreamPosition& last = entry->data;
-  if (last.epoch != pub->epoch) last.epoch = pub->epoch;
-  last.offset = pub->offset;
+  // The position a subscribe answered on this shard reports (ClientSession::shard_position).
+  entry->data.epoch = pub->epoch;  // same length each time: reuses its buffer
+  entry->data.offset = pub->offset;
   const core::SharedFrame frame = core::frame_of(pub);
   // Sessions never leave the index synchronously from deliver(): an overflow
   // only starts a close, and the index changes on a later handler.

@@ -145,11 +145,11 @@ void ClientSession::op_subscribe(const core::Op& op) {
                            " subscriptions per connection");
   }
   if (!may_subscribe(op)) return;
-  if (join_locally(op)) return;
   std::string channel(op.channel);
   subscriptions_.push_back({channel, true});
   ++shard_.pending_joins[channel];
   const bool with_since = op.since.has_value();
+  if (auto here = shard_position(op)) return on_joined(op.id, channel, with_since, std::move(*here));
   op_in_flight_ = true;
   hub_.router.join(shard_.index(), channel, op.since,
                    [self = shared_from_this(), id = op.id, channel,
@@ -159,24 +159,17 @@ void ClientSession::op_subscribe(const core::Op& op) {
                    });
 }
 
-bool ClientSession::join_locally(const core::Op& op) {
+std::optional<broker::RecoveryResult> ClientSession::shard_position(const core::Op& op) const {
   // This shard already receives the channel (it has a subscriber, so its
   // registration with the owner stands) and delivers publications in offset
   // order: the last one delivered here is a position the new subscriber's
   // stream continues from without gap or duplicate, as the owner's answer
   // would be. A recovery that has something to send still asks the owner.
-  auto* entry = shard_.subscribers.entry(op.channel);
-  if (entry == nullptr) return false;
+  const auto* entry = shard_.subscribers.entry(op.channel);
+  if (entry == nullptr) return std::nullopt;
   const core::StreamPosition& last = entry->data;
-  if (op.since && (op.since->epoch != last.epoch || op.since->offset != last.offset)) return false;
-  core::ReplyWriter w(op.id);
-  w.field_string("epoch", last.epoch).field_uint("offset", last.offset);
-  if (op.since) w.field_bool("recovered", true).field_raw("messages", "[]");
-  reply(w.finish());
-  subscriptions_.push_back({std::string(op.channel), false});
-  shard_.subscribers.add(op.channel, this);
-  shard_.counters.subscriptions.add(1);
-  return true;
+  if (op.since && (op.since->epoch != last.epoch || op.since->offset != last.offset)) return std::nullopt;
+  return broker::RecoveryResult{last.epoch, last.offset, op.since.has_value(), {}};
 }
 
 void ClientSession::on_joined(std::int64_t id, const std::string& channel, bool with_since,

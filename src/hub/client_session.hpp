@@ -84,9 +84,9 @@ class ClientSession final : public net::WebSocketSession::Handler,
   auth::Subject subject() const { return {user_, channels_claim_ ? &*channels_claim_ : nullptr}; }
   // (Re)arms the close at the token's exp (expires_at_), if any.
   void arm_expiry();
-  // Answers a subscribe from this shard's own index when it can (no owner
-  // round trip); false when the owner must answer.
-  bool join_locally(const core::Op& op);
+  // The subscribe's answer from this shard's own index, when it can give it
+  // (no owner round trip); nullopt when the owner must answer.
+  std::optional<broker::RecoveryResult> shard_position(const core::Op& op) const;
   void on_joined(std::int64_t id, const std::string& channel, bool with_since,
                  core::Expected<broker::RecoveryResult, broker::BrokerError> r);
   void release_channel(const std::string& channel);

@@ -236,7 +236,7 @@ def test_subscribe_reply_position_continues_without_gap(server_factory, workers)
 def test_subscribe_since_the_shards_position_recovers_nothing(server_factory):
     """With one shard, a second subscriber of a held channel is answered from
     the shard's own position; `since` equal to it recovers nothing, an older
-    one recovers the gap, another epoch is not recovered."""
+    one recovers the gap, another epoch or a later offset is not recovered."""
     srv = server_factory(args=["--workers", "1"])
 
     async def main():
@@ -259,6 +259,9 @@ def test_subscribe_since_the_shards_position_recovers_nothing(server_factory):
             await b.ok("unsubscribe", channel=ch)
             r = await b.ok("subscribe", channel=ch, since={"epoch": "0" * 16, "offset": 3})
             assert r["recovered"] is False and r["epoch"] == epoch, r
+            await b.ok("unsubscribe", channel=ch)
+            r = await b.ok("subscribe", channel=ch, since={"epoch": epoch, "offset": 99})
+            assert r["recovered"] is False and r["offset"] == 3, r
             srv.publish(ch, 4)
             msgs = await b.wait_messages(1, channel=ch)
             assert [m["offset"] for m in msgs] == [4]
