@@ -93,6 +93,10 @@ void RedisBroker::render_metrics(std::string& out) const {
        &RedisBrokerStats::pubsub_connections},
       {"wshub_broker_publish_errors_total", "counter", "Publishes refused because Redis was unavailable or failing.",
        &RedisBrokerStats::publish_errors},
+      {"wshub_broker_script_noscript_total", "counter",
+       "Lua script calls Redis answered NOSCRIPT (its script cache was emptied); each is sent again in order or "
+       "refused.",
+       &RedisBrokerStats::script_noscript},
   };
   char buf[512];
   for (const auto& f : k_families) {

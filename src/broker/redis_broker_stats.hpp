@@ -17,6 +17,7 @@ struct RedisBrokerStats {
   core::Counter probe_failures;         // health probes not answered or not delivered in time
   core::Counter pubsub_connections;     // gauge: Pub/Sub connections up
   core::Counter publish_errors;         // publishes refused: Redis unavailable or failing
+  core::Counter script_noscript;        // script calls answered NOSCRIPT (the script cache was emptied)
   core::LatencyHistogram round_trip;    // probe PUBLISH round trips
 };
 

@@ -76,6 +76,7 @@ void RedisPartition::stop() {
     if (link->conn) link->conn->close();
     link->conn.reset();
   }
+  fail_script_calls(script_order_.reset(), "shutting down");
   for (auto& [name, ch] : channels_) fail_waiters(ch, "shutting down");
   channels_.clear();
   update_health();
@@ -203,6 +204,7 @@ void RedisPartition::drop(Link& link, bool pubsub, const std::string& reason) {
   link.up = false;
   if (link.conn) link.conn->close();
   link.conn.reset();
+  if (!pubsub) fail_script_calls(script_order_.reset(), "Redis connection lost");
   if (pubsub) {
     stats_.pubsub_connections.set(0);
     // Deliveries stop until the resubscription; subscribes in flight fail.
@@ -653,28 +655,53 @@ void RedisPartition::history(std::string_view name, const config::NamespaceOptio
 
 void RedisPartition::eval(std::string_view script, const std::string& sha, std::vector<std::string> argv,
                           std::function<void(core::Expected<Reply, std::string>)> done) {
+  ScriptCall call{script, &sha, std::move(argv), std::move(done)};
+  if (script_order_.admit(call)) send_script(std::move(call), false);
+}
+
+void RedisPartition::send_script(ScriptCall call, bool as_eval) {
   std::vector<std::string> cmd;
-  cmd.reserve(argv.size() + 2);
-  cmd.emplace_back("EVALSHA");
-  cmd.push_back(sha);
-  for (auto& a : argv) cmd.push_back(a);
-  auto conn = cmd_.conn;
-  cmd_.conn->command(std::move(cmd), [conn, script, argv = std::move(argv), done = std::move(done)](
-                                         core::Expected<Reply, std::string> r) mutable {
-    if (r && r->type == Reply::Type::error && r->str.starts_with("NOSCRIPT")) {
-      // The script cache was flushed (SCRIPT FLUSH) after load_scripts():
-      // EVAL loads it again. Commands already sent behind this one may run
-      // first, so order holds only from load_scripts() on.
-      std::vector<std::string> again;
-      again.reserve(argv.size() + 2);
-      again.emplace_back("EVAL");
-      again.emplace_back(script);
-      for (auto& a : argv) again.push_back(std::move(a));
-      conn->command(std::move(again), std::move(done));
-      return;
-    }
-    done(std::move(r));
+  cmd.reserve(call.argv.size() + 2);
+  cmd.emplace_back(as_eval ? "EVAL" : "EVALSHA");
+  cmd.emplace_back(as_eval ? std::string(call.script) : *call.sha);
+  for (const auto& a : call.argv) cmd.push_back(a);  // the call keeps its own, for a retry
+  cmd_.conn->command(std::move(cmd), [self = shared_from_this(), generation = cmd_.generation,
+                                      call = std::move(call)](core::Expected<Reply, std::string> r) mutable {
+    self->on_script_answer(generation, std::move(call), std::move(r));
   });
+}
+
+// Redis answers in send order; script_order_ turns a NOSCRIPT (the script
+// cache was emptied under this connection) into an ordered retry.
+void RedisPartition::on_script_answer(unsigned generation, ScriptCall call, core::Expected<Reply, std::string> r) {
+  if (generation != cmd_.generation) {  // a dropped connection's answer: an error, nothing to order
+    call.done(std::move(r));
+    return;
+  }
+  if (r && r->type == Reply::Type::error && r->str.starts_with("NOSCRIPT")) {
+    if (!script_order_.recovering()) {
+      spdlog::warn("redis: partition {}: Redis lost the Lua scripts (SCRIPT FLUSH, or a failover to a server "
+                   "without them); sending them again in order",
+                   index_);
+    }
+    stats_.script_noscript.add();
+    script_order_.on_noscript(std::move(call));
+  } else {
+    const bool applied = r && r->type != Reply::Type::error;
+    fail_script_calls(script_order_.on_answer(applied),
+                      "Redis lost the Lua scripts and a later call ran first; not retried, to keep the order");
+    call.done(std::move(r));
+  }
+  // done() may have dropped the connection (it ran user code) or asked for more calls (held).
+  if (generation != cmd_.generation) return;
+  if (auto resume = script_order_.resume()) {
+    for (auto& c : resume->retry) send_script(std::move(c), true);
+    for (auto& c : resume->held) send_script(std::move(c), false);
+  }
+}
+
+void RedisPartition::fail_script_calls(std::vector<ScriptCall> calls, const std::string& reason) {
+  for (auto& c : calls) c.done(core::unexpected(reason));
 }
 
 void RedisPartition::read(std::string_view channel, const config::NamespaceOptions& ns, ReadMode mode,

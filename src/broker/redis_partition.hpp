@@ -15,6 +15,10 @@
 // - Epochs: a channel's meta (epoch, offset) expires with its history, so a
 //   channel nobody subscribes to starts a new epoch once its history is gone;
 //   while this instance has subscribers, it keeps the meta alive.
+// - Scripts: publishes and reads are Lua scripts sent as EVALSHA (loaded
+//   when the connection comes up). If Redis loses them under a live
+//   connection, ScriptCallOrder sends the failed calls again in call order,
+//   or refuses those a later call already overtook.
 // - Health: every health_interval a probe is published on the command
 //   connection to this partition's own probe channel; the command connection
 //   must answer and the Pub/Sub connection must receive it within
@@ -39,6 +43,7 @@
 
 #include "broker/broker.hpp"
 #include "broker/redis_broker_stats.hpp"
+#include "broker/script_call_order.hpp"
 #include "core/channel_sequencer.hpp"
 #include "core/channel_index.hpp"  // core::StringHash
 #include "redis/connection.hpp"
@@ -133,9 +138,18 @@ class RedisPartition : public std::enable_shared_from_this<RedisPartition> {
                core::ChannelSequencer::Out& out);
   void backfill(const std::string& channel, core::ChannelSequencer::Range range);
 
-  // Scripts.
+  // Scripts. A call keeps what it needs to be sent again after NOSCRIPT.
+  struct ScriptCall {
+    std::string_view script;  // static storage (redis_keys)
+    const std::string* sha;   // idem
+    std::vector<std::string> argv;
+    std::function<void(core::Expected<redis::Reply, std::string>)> done;
+  };
   void eval(std::string_view script, const std::string& sha, std::vector<std::string> argv,
             std::function<void(core::Expected<redis::Reply, std::string>)> done);
+  void send_script(ScriptCall call, bool as_eval);
+  void on_script_answer(unsigned generation, ScriptCall call, core::Expected<redis::Reply, std::string> r);
+  void fail_script_calls(std::vector<ScriptCall> calls, const std::string& reason);
   // `touch`: refresh the meta's TTL too (a subscription starts).
   void read(std::string_view channel, const config::NamespaceOptions& ns, ReadMode mode, std::string first,
             std::string last, std::size_t count, ReadHandler done, bool touch = false);
@@ -147,6 +161,7 @@ class RedisPartition : public std::enable_shared_from_this<RedisPartition> {
   const RedisBrokerOptions& opts_;
   const std::string probe_channel_;
   Link cmd_, sub_;
+  ScriptCallOrder<ScriptCall> script_order_;  // of cmd_'s current connection
   ChannelMap channels_;
   std::vector<std::string> to_subscribe_, to_unsubscribe_;
   bool flush_posted_ = false;

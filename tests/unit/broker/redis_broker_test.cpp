@@ -6,6 +6,13 @@
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <condition_variable>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -104,6 +111,97 @@ TEST_F(RedisBrokerScripts, PublishingContinuesAfterTheScriptCacheIsFlushed) {
   ASSERT_TRUE(flushed) << flushed.error();
   EXPECT_EQ(publish_ok(c, "2", ns_default_).offset, 2u);
   EXPECT_EQ(offsets_of(history_ok(c, ns_default_, 10).messages), (std::vector<std::uint64_t>{1, 2}));
+}
+
+// The script cache flushed and loaded again from elsewhere, again and again,
+// while two shards publish at a steady pace (as independent publishers do,
+// not waiting for each other's answers): a publication that met NOSCRIPT goes
+// again ahead of every later one of its shard, or fails; it never lands
+// behind one its shard made after it.
+TEST_F(RedisBrokerScripts, PublicationsKeepTheirOrderWhileTheScriptCacheIsFlushed) {
+  start(redis_factory(2));
+  constexpr int k_per_shard = 3000;
+  constexpr int k_per_tick = 3;  // every 100 us
+  struct Outcome {
+    int n;
+    std::optional<std::uint64_t> offset;  // empty: refused
+  };
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::vector<Outcome>> outcomes(2);  // per shard, guarded by mutex
+  int finished = 0;                               // guarded by mutex
+  std::vector<std::string> channels{ch_on_shard("flush-a", 0), ch_on_shard("flush-b", 1)};
+  // Each shard publishes 1..k_per_shard to its channel from a timer.
+  std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;
+  std::vector<std::function<void(int)>> tick(2);
+  for (std::size_t shard = 0; shard < 2; ++shard) {
+    timers.push_back(std::make_unique<boost::asio::steady_timer>(threads_->executor(shard)));
+    tick[shard] = [&, shard](int next) {
+      for (int n = next; n < next + k_per_tick && n <= k_per_shard; ++n) {
+        broker_->publish(shard, channels[shard], data_n(n), ns_default_,
+                         [&, shard, n](core::Expected<PublishResult, BrokerError> r) {
+                           // Notified under the lock: the test may end as soon as it sees `finished`.
+                           std::lock_guard lock(mutex);
+                           outcomes[shard].push_back({n, r ? std::optional(r->offset) : std::nullopt});
+                           if (outcomes[shard].size() == static_cast<std::size_t>(k_per_shard)) ++finished;
+                           cv.notify_all();
+                         });
+      }
+      if (next + k_per_tick > k_per_shard) return;
+      timers[shard]->expires_after(std::chrono::microseconds(100));
+      timers[shard]->async_wait([&, shard, next](boost::system::error_code ec) {
+        if (!ec) tick[shard](next + k_per_tick);
+      });
+    };
+    boost::asio::post(threads_->executor(shard), [&, shard] { tick[shard](1); });
+  }
+  // Flushed, then loaded again from elsewhere a moment later (as another
+  // instance's retry would): calls sent before the load fail, later ones run.
+  // No early return: the shards' callbacks use this frame until `finished`.
+  int flushes = 0;
+  const auto deadline = std::chrono::steady_clock::now() + k_call_timeout;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex);
+      if (cv.wait_for(lock, std::chrono::microseconds(200), [&] { return finished == 2; })) break;
+    }
+    if (std::chrono::steady_clock::now() < deadline) {
+      EXPECT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
+      EXPECT_TRUE(redis_call(port(), {"SCRIPT", "LOAD", std::string(redis_keys::k_publish_script)}));
+      ++flushes;
+    }
+  }
+  std::string metrics;
+  broker_->render_metrics(metrics);
+  EXPECT_EQ(metrics.find("wshub_broker_script_noscript_total 0\n"), std::string::npos)
+      << "no publication met NOSCRIPT (" << flushes << " flushes): the test proves nothing\n"
+      << metrics;
+  std::lock_guard lock(mutex);
+  for (std::size_t shard = 0; shard < 2; ++shard) {
+    auto& got = outcomes[shard];
+    std::sort(got.begin(), got.end(), [](const Outcome& a, const Outcome& b) { return a.n < b.n; });
+    std::uint64_t last = 0;
+    int applied = 0;
+    for (const auto& o : got) {
+      if (!o.offset) continue;
+      ++applied;
+      EXPECT_GT(*o.offset, last) << "shard " << shard << ": publication " << o.n << " landed behind a later one";
+      last = *o.offset;
+    }
+    // Refused are only those a later call overtook: a few per flush.
+    EXPECT_GT(applied, k_per_shard / 4) << "shard " << shard << ": too few publications went through";
+    // History agrees: its entries, in offset order, are in publication order.
+    const auto h = history_ok(channels[shard], ns_default_, 100);
+    ASSERT_FALSE(h.messages.empty());
+    int previous = 0;
+    for (const auto& m : h.messages) {
+      const auto at = m->frame.bytes.find("{\"n\":");
+      ASSERT_NE(at, std::string::npos) << m->frame.bytes;
+      const int n = std::atoi(m->frame.bytes.c_str() + at + 5);
+      EXPECT_GT(n, previous) << "shard " << shard << ": history holds " << n << " after " << previous;
+      previous = n;
+    }
+  }
 }
 
 // Same fixture: a Redis server for the binary, the broker started per test.
