@@ -15,9 +15,9 @@
 #include <optional>
 #include <random>
 #include <spdlog/spdlog.h>
-#include <thread>
 
 #include "apps/wshub/allocator.hpp"
+#include "apps/wshub/cpu_budget_probe.hpp"
 #include "api/api_router.hpp"
 #include "broker/broker.hpp"
 #include "auth/authenticator.hpp"
@@ -29,6 +29,7 @@
 #include "cluster/redis_cluster.hpp"
 #include "config/listen_address.hpp"
 #include "core/connection_limiter.hpp"
+#include "core/cpu_budget.hpp"
 #include "core/envelopes.hpp"
 #include "core/ip_address.hpp"
 #include "core/iso8601.hpp"
@@ -71,9 +72,17 @@ void raise_descriptor_limit() {
   }
 }
 
+// `workers = 0`: one per CPU this process may use, which in a container or
+// under taskset is fewer than the machine has.
 unsigned worker_count(const config::Config& cfg) {
   if (cfg.workers != 0) return cfg.workers;
-  return std::clamp(std::thread::hardware_concurrency(), 1u, 64u);
+  const CpuBudget budget = probe_cpu_budget();
+  const std::optional<double> limit = budget.limit ? std::optional(budget.limit->cpus) : std::nullopt;
+  const unsigned n = core::default_workers(budget.affinity_cpus, limit, 64);
+  spdlog::info("workers: {} (one per CPU this process may use: {} in its affinity mask; cgroup CPU limit: {})", n,
+               budget.affinity_cpus,
+               budget.limit ? fmt::format("{:g} CPUs in {}", budget.limit->cpus, budget.limit->file) : "none");
+  return n;
 }
 
 net::Response refusal(unsigned status, std::string_view message) {

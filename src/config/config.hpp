@@ -65,7 +65,7 @@ struct Config {
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds tcp_defer_accept{1};  // TCP_DEFER_ACCEPT on the listeners; 0: off
   std::chrono::seconds close_timeout{5};  // 0: drop TCP right after our close frame
-  unsigned workers = 0;                   // 0: one per core
+  unsigned workers = 0;                   // 0: one per CPU the process may use
   bool io_uring = true;                   // batched socket writes (net::BatchSender)
   std::size_t max_channels_per_connection = 128;
   std::size_t max_publish_size = 65536;

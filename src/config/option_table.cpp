@@ -371,7 +371,8 @@ std::vector<Option> build_options() {
                            "Seconds to wait for the client's close frame after the server closes "
                            "(0: drop the connection at once)."},
                           seconds_field<C>(&C::close_timeout, 0)));
-  t.push_back(make_option({"workers", K::whole_number, "N", "I/O threads, at most 64; 0: one per CPU core."},
+  t.push_back(make_option({"workers", K::whole_number, "N", "I/O threads, at most 64; 0: one per CPU this process may use (its affinity mask, lowered to its "
+                           "cgroup's CPU limit)."},
                           number_field<C>(&C::workers, "", 0, 64)));
   t.push_back(make_option({"io_uring", K::boolean, "BOOL",
                            "Batch each shard's socket writes into one io_uring system call when the kernel "

@@ -39,19 +39,19 @@ def pytest_runtest_makereport(item, call):
     if rep.failed:
         for srv in list(Server.live):
             rep.sections.append((f"wshub stderr (pid {srv.pid}, port {srv.port}, "
-                                 f"args {' '.join(srv.command()[2:])})", srv.stderr_tail()))
+                                 f"args {' '.join(srv.command()[len(srv.prefix) + 2:])})", srv.stderr_tail()))
 
 
 @pytest.fixture
 def server_factory(tmp_path):
-    """start(args=(), env=None, config=None, dev=True) -> a running Server,
-    killed at teardown."""
+    """start(args=(), env=None, config=None, dev=True, prefix=()) -> a running
+    Server, killed at teardown. `prefix`: a command that execs wshub."""
     servers = []
 
-    def start(args=(), env=None, config=None, dev=True, timeout=10):
+    def start(args=(), env=None, config=None, dev=True, timeout=10, prefix=()):
         workdir = tmp_path / f"server{len(servers)}"
         workdir.mkdir()
-        srv = Server(args=args, env=env, config=config, dev=dev, workdir=workdir)
+        srv = Server(args=args, env=env, config=config, dev=dev, workdir=workdir, prefix=prefix)
         servers.append(srv)
         return srv.start(timeout=timeout)
 

@@ -143,8 +143,9 @@ class Server:
     live = []  # servers alive right now; their logs are attached to failure reports
 
     def __init__(self, args=(), env=None, config=None, dev=True, listen="127.0.0.1:0",
-                 binary=None, workdir=None):
+                 binary=None, workdir=None, prefix=()):
         self.args = list(args)
+        self.prefix = list(prefix)  # a command that execs the rest (taskset, a cgroup join)
         self.env = dict(env or {})
         self.config = config
         self.dev = dev
@@ -165,7 +166,7 @@ class Server:
     # -- lifecycle ---------------------------------------------------------
 
     def command(self):
-        cmd = [self.binary, "serve"]
+        cmd = self.prefix + [self.binary, "serve"]
         if self.dev:
             cmd.append("--dev")
         cmd += ["--listen", self.listen]
