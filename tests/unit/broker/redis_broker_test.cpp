@@ -129,7 +129,8 @@ TEST_F(RedisBrokerScripts, PublicationsKeepTheirOrderWhileTheScriptCacheIsFlushe
   std::mutex mutex;
   std::condition_variable cv;
   std::vector<std::vector<Outcome>> outcomes(2);  // per shard, guarded by mutex
-  int finished = 0;                               // guarded by mutex
+  int finished = 0;                               // shards with every answer, guarded by mutex
+  int issued = 0;                                 // shards past their last tick, guarded by mutex
   std::vector<std::string> channels{ch_on_shard("flush-a", 0), ch_on_shard("flush-b", 1)};
   // Each shard publishes 1..k_per_shard to its channel from a timer.
   std::vector<std::unique_ptr<boost::asio::steady_timer>> timers;
@@ -147,7 +148,12 @@ TEST_F(RedisBrokerScripts, PublicationsKeepTheirOrderWhileTheScriptCacheIsFlushe
                            cv.notify_all();
                          });
       }
-      if (next + k_per_tick > k_per_shard) return;
+      if (next + k_per_tick > k_per_shard) {
+        std::lock_guard lock(mutex);  // from here on this frame is not used: the test may end
+        ++issued;
+        cv.notify_all();
+        return;
+      }
       timers[shard]->expires_after(std::chrono::microseconds(100));
       timers[shard]->async_wait([&, shard, next](boost::system::error_code ec) {
         if (!ec) tick[shard](next + k_per_tick);
@@ -163,7 +169,7 @@ TEST_F(RedisBrokerScripts, PublicationsKeepTheirOrderWhileTheScriptCacheIsFlushe
   for (;;) {
     {
       std::unique_lock lock(mutex);
-      if (cv.wait_for(lock, std::chrono::microseconds(200), [&] { return finished == 2; })) break;
+      if (cv.wait_for(lock, std::chrono::microseconds(200), [&] { return finished == 2 && issued == 2; })) break;
     }
     if (std::chrono::steady_clock::now() < deadline) {
       EXPECT_TRUE(redis_call(port(), {"SCRIPT", "FLUSH"}));
