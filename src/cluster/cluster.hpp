@@ -46,7 +46,8 @@ class Cluster {
   virtual void instances(ClusterHandler<std::string> done) = 0;
 };
 
-// {"id","connections","subscriptions","started_at","address"} of this instance.
+// {"id","connections","subscriptions","started_at","address","counters"} of
+// this instance; "counters" holds totals since start, named as in /metrics.
 std::string instance_json(const InstanceIdentity& self, const hub::ShardSet& shards);
 // {"instance","connections","address","started_at"}: its ws:instance:<id> record.
 std::string instance_record_json(const InstanceIdentity& self, const hub::ShardSet& shards);

@@ -158,10 +158,11 @@ test('chat across two instances, an instance restart with recovery, and the dash
   const connections = await admin.locator('#instances tr[data-instance="web-b"] td.num').first().textContent();
   assert.equal(connections, '2', 'both pages are on web-b after the restart');
   await waitText(admin, '#t-broker', 'ready');
-  // Traffic for a few seconds: the rates must show it, and the charts get a line.
+  // Traffic for a few seconds: the rates must show it, and the charts get a
+  // line. Published through web-a: the rates are the hub's, not web-b's own.
   let published = 0;
   const ticker = setInterval(() => {
-    b.publish(channel, { user: 'ticker', text: `tick ${++published}` }).catch(() => {});
+    a.publish(channel, { user: 'ticker', text: `tick ${++published}` }).catch(() => {});
   }, 50);
   try {
     await admin.waitForFunction(

@@ -283,6 +283,11 @@ def test_api_channels_and_info_counts(server_factory):
             assert inst["id"] == clients[0].welcome["instance"], inst
             assert inst["connections"] == 4 and inst["subscriptions"] == 5, inst
             assert "started_at" in inst and inst["address"], inst
+            assert set(inst["counters"]) == {"publications_total", "messages_in_total",
+                                             "messages_out_total", "slow_consumer_closes_total"}, inst
+            # 4 welcomes and 5 subscribe replies at least; 5 subscribe ops in.
+            assert inst["counters"]["messages_out_total"] >= 9, inst
+            assert inst["counters"]["messages_in_total"] >= 5, inst
 
             await clients[3].ok("unsubscribe", channel="chat:b")
             await clients[0].close()

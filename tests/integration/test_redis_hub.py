@@ -489,6 +489,22 @@ def test_info_and_channels_are_hub_wide(redis, instances):
             st, body = b.api("GET", "/api/channels")
             counts = {x["channel"]: x["subscribers"] for x in body["channels"]}
             assert st == 200 and counts.get(ch) == 5, body
+
+            # Each instance's totals, so the dashboard can show hub-wide rates.
+            before = by_id
+            for i in range(4):
+                a.publish(ch, {"i": i})
+            for c in ca + cb:
+                await c.wait_messages(4, channel=ch)
+            st, body = b.api("GET", "/api/info")
+            after = {i["id"]: i for i in body["instances"]}
+
+            def grew(inst, name):
+                return after[inst]["counters"][name] - before[inst]["counters"][name]
+            assert grew(a.instance_id, "publications_total") >= 4, body
+            assert grew(a.instance_id, "messages_out_total") >= 2 * 4, body
+            assert grew(b.instance_id, "messages_out_total") >= 3 * 4, body
+            assert grew(b.instance_id, "publications_total") == 0, body
         finally:
             await close_all(ca + cb)
     arun(main())

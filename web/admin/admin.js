@@ -2,7 +2,10 @@
 // instance serving this page every second and draws what it finds.
 //   GET /api/info      instances, connections, subscriptions (hub-wide)
 //   GET /api/channels  channels and subscriber counts (hub-wide)
-//   GET /metrics       this instance's counters; rates are differences per second
+//   GET /metrics       this instance's counters (shown in window.dashboard.last)
+// Rates are hub-wide: each instance in /api/info carries its totals since
+// start ("counters"); a rate is the sum of their differences per second, over
+// the instances seen in both polls (one that restarted or left adds nothing).
 //   GET /readyz        broker reachable and not draining
 // Outside --dev the API needs `Authorization: apikey KEY`; the key is kept in
 // sessionStorage (this tab only) and asked for when the API answers 401/403.
@@ -13,7 +16,7 @@ const POINTS = 120;
 const $ = (id) => document.getElementById(id);
 
 const history = { in: [], out: [], connections: [], pubs: [], slow: [] };
-let previous = null; // {t, counters}
+let previous = null; // {t, byId}: the last poll's time and counters per instance
 let timer = null;
 
 // What tests read.
@@ -52,11 +55,23 @@ function push(series, value) {
   if (series.length > POINTS) series.shift();
 }
 
-function rate(name, now, counters) {
-  if (!previous) return 0;
-  const dt = (now - previous.t) / 1000;
-  const d = (counters[name] ?? 0) - (previous.counters[name] ?? 0);
-  return dt > 0 && d >= 0 ? d / dt : 0;
+/** {instance id: its counters} of an /api/info answer. */
+function countersById(info) {
+  const out = {};
+  for (const i of info.instances) if (i.counters) out[i.id] = i.counters;
+  return out;
+}
+
+/** Hub-wide rate per second of a counter of /api/info's instances. */
+export function hubRate(name, dtSeconds, before, after) {
+  if (!before || !(dtSeconds > 0)) return 0;
+  let d = 0;
+  for (const [id, c] of Object.entries(after)) {
+    const b = before[id];
+    if (!b || typeof c[name] !== 'number' || typeof b[name] !== 'number') continue;
+    if (c[name] >= b[name]) d += c[name] - b[name];
+  }
+  return d / dtSeconds;
 }
 
 function cell(text, cls) {
@@ -110,11 +125,15 @@ async function poll() {
     const now = performance.now();
     const counters = parseMetrics(metricsText);
     const connections = info.instances.reduce((n, i) => n + (i.connections || 0), 0);
-    const inRate = rate('wshub_messages_in_total', now, counters);
-    const outRate = rate('wshub_messages_out_total', now, counters);
-    const pubRate = rate('wshub_publications_total', now, counters);
-    const slowRate = rate('wshub_slow_consumer_closes_total', now, counters);
-    previous = { t: now, counters };
+    const byId = countersById(info);
+    const dt = previous ? (now - previous.t) / 1000 : 0;
+    const rate = (name) => hubRate(name, dt, previous?.byId, byId);
+    const inRate = rate('messages_in_total');
+    const outRate = rate('messages_out_total');
+    const pubRate = rate('publications_total');
+    const slowRate = rate('slow_consumer_closes_total');
+    const slowTotal = Object.values(byId).reduce((n, c) => n + (c.slow_consumer_closes_total || 0), 0);
+    previous = { t: now, byId };
     push(history.in, inRate);
     push(history.out, outRate);
     push(history.connections, connections);
@@ -127,7 +146,7 @@ async function poll() {
     $('t-channels').textContent = String(channels.channels.length);
     $('t-in').textContent = formatNumber(inRate);
     $('t-out').textContent = formatNumber(outRate);
-    $('t-slow').textContent = formatNumber(counters.wshub_slow_consumer_closes_total ?? 0);
+    $('t-slow').textContent = formatNumber(slowTotal);
     $('t-broker').textContent = ready ? 'ready' : 'NOT READY';
     $('t-broker').style.color = ready ? 'var(--ok)' : 'var(--bad)';
     const health = $('health');
