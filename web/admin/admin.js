@@ -1,12 +1,12 @@
-// The operator dashboard at /admin: polls the server API and /metrics of the
-// instance serving this page every second and draws what it finds.
-//   GET /api/info      instances, connections, subscriptions (hub-wide)
+// The operator dashboard at /admin: polls the server API of the instance
+// serving this page every second and draws what it finds.
+//   GET /api/info      instances, connections, subscriptions and each
+//                      instance's totals since start ("counters") (hub-wide)
 //   GET /api/channels  channels and subscriber counts (hub-wide)
-//   GET /metrics       this instance's counters (shown in window.dashboard.last)
-// Rates are hub-wide: each instance in /api/info carries its totals since
-// start ("counters"); a rate is the sum of their differences per second, over
-// the instances seen in both polls (one that restarted or left adds nothing).
 //   GET /readyz        broker reachable and not draining
+// Rates are hub-wide: the sum of the instances' counter differences per
+// second, over the instances seen in both polls (one that restarted or left
+// adds nothing).
 // Outside --dev the API needs `Authorization: apikey KEY`; the key is kept in
 // sessionStorage (this tab only) and asked for when the API answers 401/403.
 import { drawChart, formatNumber } from '/chart.js';
@@ -37,17 +37,6 @@ async function getJson(path) {
   }
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return res.json();
-}
-
-/** Prometheus text -> {name: value} for samples without labels. */
-export function parseMetrics(text) {
-  const out = {};
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)\s+(\S+)/.exec(line);
-    if (m) out[m[1]] = Number(m[2]);
-  }
-  return out;
 }
 
 function push(series, value) {
@@ -116,14 +105,12 @@ function renderTables(info, channels) {
 
 async function poll() {
   try {
-    const [info, channels, metricsText, ready] = await Promise.all([
+    const [info, channels, ready] = await Promise.all([
       getJson('/api/info'),
       getJson('/api/channels'),
-      fetch('/metrics', { cache: 'no-store' }).then((r) => (r.ok ? r.text() : '')),
       fetch('/readyz', { cache: 'no-store' }).then((r) => r.status === 200, () => false),
     ]);
     const now = performance.now();
-    const counters = parseMetrics(metricsText);
     const connections = info.instances.reduce((n, i) => n + (i.connections || 0), 0);
     const byId = countersById(info);
     const dt = previous ? (now - previous.t) / 1000 : 0;
@@ -139,7 +126,7 @@ async function poll() {
     push(history.connections, connections);
     push(history.pubs, pubRate);
     push(history.slow, slowRate);
-    window.dashboard.last = { info, channels, counters, ready, connections };
+    window.dashboard.last = { info, channels, ready, connections };
 
     $('t-instances').textContent = String(info.instances.length);
     $('t-connections').textContent = String(connections);
