@@ -23,7 +23,7 @@ std::optional<std::string> read_text(const fs::path& path) {
   return s.str();
 }
 
-// Keeps the tighter of `found` and `candidate`.
+// Keeps in `found` the tighter of it and `cpus` (read from `file`).
 void keep_tighter(std::optional<CgroupCpuLimit>& found, std::optional<double> cpus, const fs::path& file) {
   if (cpus && (!found || *cpus < found->cpus)) found = CgroupCpuLimit{*cpus, file.string()};
 }
