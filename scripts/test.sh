@@ -6,7 +6,8 @@
 #      embedded broker and again with every server on its own redis-server,
 #      then the JS SDK tests (node --test) and the browser tests (chromium),
 #   3. the unit tests and the integration suite (on both brokers) against an
-#      ASan+UBSan build,
+#      ASan+UBSan build, then a short soak of that build (tests/soak/run.sh,
+#      WSHUB_SOAK_SECONDS, default 90; the 10-minute soak is run by hand),
 #   4. the shard and fan-out tests (on both brokers) against a TSan build,
 #   5. each fuzz target for a bounded time.
 # --quick runs 0 to 2 only.
@@ -52,6 +53,10 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1
 step "integration tests (ASan+UBSan, Redis broker)"
 ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
   WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_SANITIZER=asan WSHUB_TEST_BROKER=redis "${PYTEST[@]}" -m "not nosan"
+step "soak (ASan+UBSan, ${WSHUB_SOAK_SECONDS:-90} s)"
+ASAN_OPTIONS="detect_leaks=1:abort_on_error=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+  WSHUB_BIN="$PWD/build-asan/bin/wshub" WSHUB_BENCH="$PWD/build/bin/wshub-bench" \
+  tests/soak/run.sh "${WSHUB_SOAK_SECONDS:-90}"
 
 step "TSan build"
 scripts/build.sh tsan -DWSHUB_BUILD_TESTS=OFF -DWSHUB_BUILD_LOADGEN=OFF

@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Soak: one wshub (default workers, memory broker) under steady fan-out plus
+# connection churn for a while, then the soak criteria of HARDENING.md:
+#   - nothing lost, duplicated or out of order (wshub-bench fanout: 2,000
+#     subscribers on 100 channels, 200 publications/s of 100 bytes),
+#   - every churn round went through (wshub-bench storm: 300 connections
+#     opened, subscribed and closed every 5 s),
+#   - descriptors back to where they were once the load is gone,
+#   - the server exits 0 on SIGTERM (under ASan that includes LSan's leak check),
+#   - with 10 minutes or more: RSS growth after the first fifth of the run
+#     under SOAK_RSS_LIMIT %/hour (default 5). Shorter runs only report it.
+# RSS and descriptors are sampled every 5 s; a line a minute shows progress.
+#
+# usage: tests/soak/run.sh [SECONDS]   (default 600; CI runs a short one)
+# env:   WSHUB_BIN (default build/bin/wshub), WSHUB_BENCH (build/bin/wshub-bench),
+#        SOAK_RSS_LIMIT, SOAK_DIR (keep the samples and results there)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DUR=${1:-600}
+BIN=${WSHUB_BIN:-$PWD/build/bin/wshub}
+BENCH=${WSHUB_BENCH:-$PWD/build/bin/wshub-bench}
+RSS_LIMIT=${SOAK_RSS_LIMIT:-5}
+DIR=${SOAK_DIR:-$(mktemp -d /tmp/wshub-soak.XXXXXX)}
+mkdir -p "$DIR"
+case "$DUR" in '' | *[!0-9]*) echo "soak: SECONDS must be a whole number, got '$DUR'" >&2; exit 2 ;; esac
+[ "$DUR" -ge 30 ] || { echo "soak: run at least 30 s" >&2; exit 2; }
+for f in "$BIN" "$BENCH"; do
+  [ -x "$f" ] || { echo "soak: $f not found; build first (scripts/build.sh)" >&2; exit 2; }
+done
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+"$BIN" serve --dev --listen 127.0.0.1:0 --log-level warn >"$DIR/server.out" 2>"$DIR/server.log" &
+SERVER=$!
+PIDS+=("$SERVER")
+PORT=""
+for _ in $(seq 100); do
+  PORT=$(sed -n 's#^wshub listening on http://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$DIR/server.out" | head -1)
+  [ -n "$PORT" ] && break
+  kill -0 "$SERVER" 2>/dev/null || break
+  sleep 0.1
+done
+[ -n "$PORT" ] || { echo "soak: wshub did not start; see $DIR/server.log" >&2; cat "$DIR/server.log" >&2; exit 1; }
+fds() { find "/proc/$SERVER/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+FDS_BEFORE=$(fds)
+echo "soak: wshub pid $SERVER on port $PORT, $DUR s; results in $DIR"
+
+START=$(date +%s)
+(
+  while kill -0 "$SERVER" 2>/dev/null; do
+    echo "$(($(date +%s) - START)) $(rss) $(fds)"
+    sleep 5
+  done
+) >"$DIR/samples.txt" 2>/dev/null &
+PIDS+=($!)
+(
+  end=$((START + DUR - 5))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    rc=0
+    "$BENCH" storm --target "127.0.0.1:$PORT" --connections 300 --concurrency 50 --channels 10 \
+      --progress off --out /dev/null >/dev/null 2>>"$DIR/storm.log" || rc=$?
+    echo "$rc" >>"$DIR/storms.txt"
+    sleep 5
+  done
+) &
+CHURN=$!
+PIDS+=("$CHURN")
+(
+  while sleep 60; do
+    kill -0 "$SERVER" 2>/dev/null || exit 0
+    echo "soak: $((($(date +%s) - START) / 60))/$(((DUR + 59) / 60)) min: rss $(rss) kB, $(fds) descriptors"
+  done
+) &
+PIDS+=($!)
+
+FANOUT_RC=0
+"$BENCH" fanout --target "127.0.0.1:$PORT" --subscribers 2000 --channels 100 --rate 200 --duration "$DUR" \
+  --payload 100 --progress off --out "$DIR/fanout.json" >"$DIR/fanout.log" 2>&1 || FANOUT_RC=$?
+wait "$CHURN" || true
+# Every client is gone: the descriptors must be back (keep-alive sweeps need no time).
+sleep 1
+FDS_AFTER=$(fds)
+kill -TERM "$SERVER"
+SERVER_RC=0
+wait "$SERVER" || SERVER_RC=$?
+
+python3 - "$DIR" "$DUR" "$RSS_LIMIT" "$FANOUT_RC" "$SERVER_RC" "$FDS_BEFORE" "$FDS_AFTER" <<'PY'
+import json, sys
+d, dur, limit, fanout_rc, server_rc, fds_before, fds_after = sys.argv[1:]
+dur, limit = int(dur), float(limit)
+problems = []
+if int(fanout_rc) != 0:
+    problems.append(f"wshub-bench fanout exited {fanout_rc} (see {d}/fanout.log)")
+try:
+    r = json.load(open(f"{d}/fanout.json"))["results"]["deliveries"]
+    print(f"soak: delivered {r['delivered']:,} of {r['expected']:,}; lost {r['lost']}, "
+          f"duplicated {r['duplicated']}, out of order {r['out_of_order']}")
+    if r["expected"] == 0 or r["lost"] or r["duplicated"] or r["out_of_order"]:
+        problems.append("deliveries were lost, duplicated or out of order")
+except (OSError, KeyError, ValueError) as e:
+    problems.append(f"no fan-out result: {e}")
+storms = [int(x) for x in open(f"{d}/storms.txt").read().split()] if dur > 5 else []
+failed = [x for x in storms if x != 0]
+print(f"soak: {len(storms)} churn rounds of 300 connections, {len(failed)} failed")
+if not storms or failed:
+    problems.append(f"churn rounds: {len(storms)}, failed {len(failed)} (see {d}/storm.log)")
+print(f"soak: descriptors {fds_before} before the load, {fds_after} after it")
+if int(fds_after) > int(fds_before) + 2:
+    problems.append(f"descriptors leaked: {fds_before} before, {fds_after} after")
+if int(server_rc) != 0:
+    problems.append(f"wshub exited {server_rc} on SIGTERM (see {d}/server.log)")
+samples = []
+for line in open(f"{d}/samples.txt"):
+    p = line.split()
+    if len(p) == 3 and p[1].isdigit():
+        samples.append((int(p[0]), int(p[1])))
+warm = [s for s in samples if s[0] >= dur // 5]
+if len(warm) >= 2 and warm[-1][0] > warm[0][0]:
+    (t0, r0), (t1, r1) = warm[0], warm[-1]
+    per_hour = (r1 - r0) * 100.0 / r0 * 3600.0 / (t1 - t0)
+    print(f"soak: RSS {r0:,} kB at {t0} s, {r1:,} kB at {t1} s: {per_hour:+.1f} %/hour")
+    if dur >= 600 and per_hour > limit:
+        problems.append(f"RSS grew {per_hour:.1f} %/hour after warm-up (limit {limit})")
+    elif dur < 600:
+        print("soak: (under 10 minutes: RSS growth reported, not judged)")
+else:
+    problems.append("too few RSS samples")
+for p in problems:
+    print(f"soak: FAIL: {p}")
+print("soak: " + ("passed" if not problems else "failed") + f"; details in {d}")
+sys.exit(1 if problems else 0)
+PY
