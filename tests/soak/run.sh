@@ -9,6 +9,8 @@
 #   - the server exits 0 on SIGTERM (under ASan that includes LSan's leak check),
 #   - with 10 minutes or more: RSS growth after the first fifth of the run
 #     under SOAK_RSS_LIMIT %/hour (default 5). Shorter runs only report it.
+#     Judge RSS on a release build: ASan's quarantine keeps freed memory
+#     (up to 256 MiB), so an ASan server's RSS climbs for that reason alone.
 # RSS and descriptors are sampled every 5 s; a line a minute shows progress.
 #
 # usage: tests/soak/run.sh [SECONDS]   (default 600; CI runs a short one)
