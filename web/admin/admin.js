@@ -52,7 +52,7 @@ function countersById(info) {
 }
 
 /** Hub-wide rate per second of a counter of /api/info's instances. */
-export function hubRate(name, dtSeconds, before, after) {
+function hubRate(name, dtSeconds, before, after) {
   if (!before || !(dtSeconds > 0)) return 0;
   let d = 0;
   for (const [id, c] of Object.entries(after)) {
