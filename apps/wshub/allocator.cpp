@@ -2,8 +2,13 @@
 
 #include <dlfcn.h>
 
-#ifdef WSHUB_WITH_TCMALLOC
+#if defined(WSHUB_WITH_TCMALLOC)
+#include <gperftools/malloc_extension.h>
 #include <gperftools/tcmalloc.h>
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#include <sanitizer/allocator_interface.h>
+#else
+#include <malloc.h>
 #endif
 
 namespace wshub::app {
@@ -23,6 +28,32 @@ std::string allocator_description() {
 #else
   return "glibc";
 #endif
+}
+
+HeapStats heap_stats() {
+  HeapStats h;
+#if defined(WSHUB_WITH_TCMALLOC)
+  auto property = [](const char* name) {
+    std::size_t v = 0;
+    MallocExtension::instance()->GetNumericProperty(name, &v);
+    return static_cast<std::uint64_t>(v);
+  };
+  // heap_size counts every page tcmalloc took from the kernel, unmapped ones
+  // included; what is neither in use nor unmapped sits in its caches.
+  const std::uint64_t heap = property("generic.heap_size");
+  h.in_use = property("generic.current_allocated_bytes");
+  h.unmapped = property("tcmalloc.pageheap_unmapped_bytes");
+  h.free = heap > h.in_use + h.unmapped ? heap - h.in_use - h.unmapped : 0;
+#elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  h.in_use = __sanitizer_get_current_allocated_bytes();
+  h.free = __sanitizer_get_free_bytes();
+  h.unmapped = __sanitizer_get_unmapped_bytes();
+#else
+  const struct mallinfo2 m = mallinfo2();
+  h.in_use = m.uordblks + m.hblkhd;
+  h.free = m.fordblks;
+#endif
+  return h;
 }
 
 }  // namespace wshub::app

@@ -18,6 +18,7 @@
 
 #include "apps/wshub/allocator.hpp"
 #include "apps/wshub/cpu_budget_probe.hpp"
+#include "apps/wshub/process_metrics.hpp"
 #include "api/api_router.hpp"
 #include "broker/broker.hpp"
 #include "auth/authenticator.hpp"
@@ -249,6 +250,7 @@ int run_server(const config::Config& cfg) {
   hub.authenticator = authenticator.get();
   hub::ReloadStats tls_reloads;
   if (tls_store) hub.tls_reloads = &tls_reloads;
+  hub.process_metrics = &render_process_metrics;
   hub::ReloadStats jwt_key_reloads;
   if (jwt_key_files) hub.jwt_key_reloads = &jwt_key_reloads;
   const auth::OriginPolicy origins(cfg.allowed_origins);

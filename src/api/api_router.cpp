@@ -120,6 +120,7 @@ void ApiRouter::route(Call& call) {
         render_reload_metrics(text, "wshub_jwt_key_reloads_total", "JWT verification key reloads on SIGHUP.",
                               hub_.jwt_key_reloads->ok.get(), hub_.jwt_key_reloads->error.get());
       }
+      if (hub_.process_metrics != nullptr) hub_.process_metrics(text);
       call.respond(net::make_response(200, std::move(text), 11, true,
                                       "text/plain; version=0.0.4; charset=utf-8"));
     }

@@ -53,6 +53,10 @@ struct HubContext {
   // Null when no key file is configured (jwt_public_key, jwt_jwks_file).
   // REQUIRES: set before the listener starts, never changed afterwards.
   const ReloadStats* jwt_key_reloads = nullptr;
+  // Appends the process-level families to /metrics (process_*, the heap);
+  // null: none (tests that build a hub without the server executable).
+  // REQUIRES: set before the listener starts, never changed afterwards.
+  void (*process_metrics)(std::string& out) = nullptr;
 };
 
 }  // namespace wshub::hub

@@ -1,8 +1,10 @@
 """The server API (PROTOCOL.md section 6, docs/PROTOCOL.md "Server API")."""
 
+import os
 import re
 import select
 import socket
+import time
 
 import pytest
 
@@ -370,6 +372,52 @@ def test_metrics_exposition(server_factory):
         assert srv.metric("wshub_subscriptions") == 0
         assert srv.metric("wshub_channels") == 0
     arun(main())
+
+
+def proc_status_kb(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} in /proc/{pid}/status")
+
+
+def test_process_and_heap_metrics_match_the_process(server_factory):
+    srv = server_factory()
+    m = srv.metrics()
+    rss_kb = proc_status_kb(srv.pid, "VmRSS")
+    assert abs(m["process_resident_memory_bytes"] / 1024 - rss_kb) <= rss_kb * 0.2, (m, rss_kb)
+    assert m["process_virtual_memory_bytes"] >= m["process_resident_memory_bytes"]
+    # /metrics counted the connection it was asked on, closed since.
+    fds = len(os.listdir(f"/proc/{srv.pid}/fd"))
+    assert fds <= m["process_open_fds"] <= fds + 1, (m, fds)
+    with open(f"/proc/{srv.pid}/limits") as f:
+        soft = next(int(line.split()[3]) for line in f if line.startswith("Max open files"))
+    assert m["process_max_fds"] == soft
+    started = os.stat(f"/proc/{srv.pid}").st_mtime  # close to the process's start
+    assert abs(m["process_start_time_seconds"] - started) < 30, (m["process_start_time_seconds"], started)
+    assert m["process_start_time_seconds"] <= time.time()
+    assert m["process_cpu_seconds_total"] > 0
+    for state in ("in_use", "free", "unmapped"):
+        assert f'wshub_heap_bytes{{state="{state}"}}' in m, state
+    heap_before = m['wshub_heap_bytes{state="in_use"}']
+    assert heap_before > 0
+
+    async def main():
+        clients = [await WsClient.connect(srv.port) for _ in range(100)]
+        try:
+            for i, c in enumerate(clients):
+                await c.ok("subscribe", channel=f"heap:{i}")
+            after = srv.metrics()
+            # Every connection and subscription holds heap memory (its session,
+            # buffers, the channel entry), and one descriptor.
+            assert after['wshub_heap_bytes{state="in_use"}'] >= heap_before + 100 * 500, (heap_before, after)
+            assert after["process_open_fds"] >= m["process_open_fds"] + 100, after
+            assert after["process_cpu_seconds_total"] >= m["process_cpu_seconds_total"]
+        finally:
+            await close_all(clients)
+    arun(main())
+    wait_until(lambda: srv.metric("process_open_fds") <= m["process_open_fds"], 5)
 
 
 # ---------------------------------------------------------------------------
