@@ -23,6 +23,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=scripts/lib/listening_port.sh
+. "$ROOT/scripts/lib/listening_port.sh"
 BENCH=$ROOT/build/bin/wshub-bench
 WSHUB=$ROOT/build/bin/wshub
 BUN=$ROOT/bench/node_modules/.bin/bun
@@ -203,13 +205,7 @@ start_server() {
   "${cmd[@]}" >>"$log.out" 2>>"$log" &
   SPID=$!
   STARTED+=("$SPID")
-  SPORT=""
-  for _ in $(seq 100); do
-    SPORT=$(sed -n 's#.*listening on https\{0,1\}://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$log.out" | head -1)
-    [ -n "$SPORT" ] && break
-    kill -0 "$SPID" 2>/dev/null || break
-    sleep 0.1
-  done
+  SPORT=$(listening_port "$SPID" "$log.out")
   if [ -z "$SPORT" ]; then
     echo "run.sh: $name did not start; see $log" >&2
     cat "$log" >&2

@@ -10,6 +10,8 @@
 #   WSHUB_SMOKE_KEEP=1 keeps the work directory (results, server logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/listening_port.sh
+. scripts/lib/listening_port.sh
 
 WSHUB_BIN="${WSHUB_BIN:-build/bin/wshub}"
 WSHUB_BENCH_BIN="${WSHUB_BENCH_BIN:-build/bin/wshub-bench}"
@@ -52,17 +54,9 @@ start_server() {
   env "${unset_env[@]}" "$WSHUB_BIN" serve --dev --listen 127.0.0.1:0 --log-level warn "$@" \
     >"$work/$name.server.out" 2>"$work/$name.server.err" &
   server_pid=$!
-  local first=""
-  for _ in $(seq 1 200); do
-    first="$(head -n 1 "$work/$name.server.out" 2>/dev/null || true)"
-    if [[ "$first" =~ ^wshub\ listening\ on\ http://([0-9.]+):([0-9]+)$ ]]; then
-      port="${BASH_REMATCH[2]}"
-      return 0
-    fi
-    if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
-    sleep 0.05
-  done
-  echo "smoke: wshub did not start (first stdout line: '$first')" >&2
+  port=$(listening_port "$server_pid" "$work/$name.server.out")
+  [ -n "$port" ] && return 0
+  echo "smoke: wshub did not start (stdout: '$(head -c 200 "$work/$name.server.out")')" >&2
   cat "$work/$name.server.err" >&2
   exit 1
 }

@@ -18,6 +18,8 @@
 #        SOAK_RSS_LIMIT, SOAK_DIR (keep the samples and results there)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib/listening_port.sh
+. scripts/lib/listening_port.sh
 
 DUR=${1:-600}
 BIN=${WSHUB_BIN:-$PWD/build/bin/wshub}
@@ -38,23 +40,28 @@ trap cleanup EXIT
 "$BIN" serve --dev --listen 127.0.0.1:0 --log-level warn >"$DIR/server.out" 2>"$DIR/server.log" &
 SERVER=$!
 PIDS+=("$SERVER")
-PORT=""
-for _ in $(seq 100); do
-  PORT=$(sed -n 's#^wshub listening on http://[^ ]*:\([0-9][0-9]*\).*#\1#p' "$DIR/server.out" | head -1)
-  [ -n "$PORT" ] && break
-  kill -0 "$SERVER" 2>/dev/null || break
-  sleep 0.1
-done
+PORT=$(listening_port "$SERVER" "$DIR/server.out")
 [ -n "$PORT" ] || { echo "soak: wshub did not start; see $DIR/server.log" >&2; cat "$DIR/server.log" >&2; exit 1; }
 fds() { find "/proc/$SERVER/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$SERVER/status"; }
+# The server's own account of the heap it uses, in kB (/metrics, plain bash:
+# no HTTP client needed); "-" when it could not be read.
+heap() {
+  local v=""
+  if exec 3<>"/dev/tcp/127.0.0.1/$PORT"; then
+    printf 'GET /metrics HTTP/1.0\r\nHost: soak\r\n\r\n' >&3
+    v=$(awk '/^wshub_heap_bytes\{state="in_use"\}/ {printf "%d", $2 / 1024}' <&3)
+    exec 3<&-
+  fi
+  echo "${v:--}"
+}
 FDS_BEFORE=$(fds)
 echo "soak: wshub pid $SERVER on port $PORT, $DUR s; results in $DIR"
 
 START=$(date +%s)
 (
   while kill -0 "$SERVER" 2>/dev/null; do
-    echo "$(($(date +%s) - START)) $(rss) $(fds)"
+    echo "$(($(date +%s) - START)) $(rss) $(fds) $(heap)"
     sleep 5
   done
 ) >"$DIR/samples.txt" 2>/dev/null &
@@ -74,7 +81,8 @@ PIDS+=("$CHURN")
 (
   while sleep 60; do
     kill -0 "$SERVER" 2>/dev/null || exit 0
-    echo "soak: $((($(date +%s) - START) / 60))/$(((DUR + 59) / 60)) min: rss $(rss) kB, $(fds) descriptors"
+    echo "soak: $((($(date +%s) - START) / 60))/$(((DUR + 59) / 60)) min: rss $(rss) kB, heap in use $(heap) kB," \
+      "$(fds) descriptors"
   done
 ) &
 PIDS+=($!)
@@ -115,16 +123,19 @@ if int(fds_after) > int(fds_before) + 2:
     problems.append(f"descriptors leaked: {fds_before} before, {fds_after} after")
 if int(server_rc) != 0:
     problems.append(f"wshub exited {server_rc} on SIGTERM (see {d}/server.log)")
-samples = []
+samples = []  # (seconds, RSS kB, heap in use kB or None)
 for line in open(f"{d}/samples.txt"):
     p = line.split()
-    if len(p) == 3 and p[1].isdigit():
-        samples.append((int(p[0]), int(p[1])))
+    if len(p) >= 3 and p[1].isdigit():
+        samples.append((int(p[0]), int(p[1]), int(p[3]) if len(p) > 3 and p[3].isdigit() else None))
 warm = [s for s in samples if s[0] >= dur // 5]
 if len(warm) >= 2 and warm[-1][0] > warm[0][0]:
-    (t0, r0), (t1, r1) = warm[0], warm[-1]
+    (t0, r0, h0), (t1, r1, h1) = warm[0], warm[-1]
     per_hour = (r1 - r0) * 100.0 / r0 * 3600.0 / (t1 - t0)
     print(f"soak: RSS {r0:,} kB at {t0} s, {r1:,} kB at {t1} s: {per_hour:+.1f} %/hour")
+    if h0 and h1:
+        print(f"soak: heap in use {h0:,} kB at {t0} s, {h1:,} kB at {t1} s: "
+              f"{(h1 - h0) * 100.0 / h0 * 3600.0 / (t1 - t0):+.1f} %/hour")
     if dur >= 600 and per_hour > limit:
         problems.append(f"RSS grew {per_hour:.1f} %/hour after warm-up (limit {limit})")
     elif dur < 600:
