@@ -6,7 +6,14 @@
 #include <gperftools/malloc_extension.h>
 #include <gperftools/tcmalloc.h>
 #elif defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#include <sanitizer/allocator_interface.h>
+#include <cstddef>
+// The sanitizer runtimes' allocator statistics (compiler-rt's
+// sanitizer/allocator_interface.h, a header GCC does not install).
+extern "C" {
+std::size_t __sanitizer_get_current_allocated_bytes();
+std::size_t __sanitizer_get_free_bytes();
+std::size_t __sanitizer_get_unmapped_bytes();
+}
 #else
 #include <malloc.h>
 #endif
