@@ -34,7 +34,7 @@ std::optional<std::string> read_file(const char* path) {
 // (field 2) may hold spaces and parentheses: parse after its last ')'.
 struct Stat {
   double cpu_seconds = 0;
-  double start_ticks = 0;
+  double start_seconds_after_boot = 0;
   double virtual_bytes = 0;
   double resident_bytes = 0;
 };
@@ -52,7 +52,7 @@ std::optional<Stat> read_stat() {
   // The stream starts at field 3 (state).
   for (int i = 3; in >> field; ++i) {
     if (i == 14 || i == 15) s.cpu_seconds += std::stod(field) / tick;
-    if (i == 22) s.start_ticks = std::stod(field);
+    if (i == 22) s.start_seconds_after_boot = std::stod(field) / tick;
     if (i == 23) s.virtual_bytes = std::stod(field);
     if (i == 24) {
       s.resident_bytes = std::stod(field) * page;
@@ -81,7 +81,7 @@ void render_process_metrics(std::string& out) {
     family(out, "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", s->virtual_bytes);
     if (const auto boot = boot_time()) {
       family(out, "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.",
-             *boot + s->start_ticks / static_cast<double>(sysconf(_SC_CLK_TCK)));
+             *boot + s->start_seconds_after_boot);
     }
   }
   std::error_code ec;

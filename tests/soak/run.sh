@@ -48,9 +48,10 @@ done
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-# A TERM (a CI run cut short) exits through the EXIT trap, so nothing started
-# here outlives the script; the waits below are where it lands.
-trap 'exit 143' TERM INT
+# A TERM or INT (a CI run cut short) exits through the EXIT trap, so nothing
+# started here outlives the script; the waits below are where it lands.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 "$BIN" serve --dev --listen 127.0.0.1:0 --log-level warn >"$DIR/server.out" 2>"$DIR/server.log" &
 SERVER=$!
