@@ -16,7 +16,8 @@
 # `wshub-bench cluster` scenario; Bun has no broker and is left out) and
 # saturation (wshub and Bun only: the highest loss-free publication rate at
 # 10,000 subscribers, searched by doubling then bisecting, and the latency at
-# half that rate; one repetition).
+# half that rate and at half the lowest rate any of them reached, the same
+# load for all; one repetition).
 # Needs build/bin/wshub and build/bin/wshub-bench (a release build) and
 # bench/setup.sh (Node packages, redis-server). Everything this script starts
 # (servers, redis-server) is stopped on exit.
@@ -358,6 +359,15 @@ probe() {
   bench "$file" fanout --subscribers "$SAT_SUBSCRIBERS" --channels "$CHANNELS" --rate "$rate" \
     --duration "$SAT_DURATION" --payload 100 --threads "$SAT_THREADS"
 }
+# HALF_REPS fan-out runs at RATE: the latency at a moderate load.
+half_runs() {
+  local server=$1 name=$2 rate=$3 half_rep
+  for half_rep in $(seq "$HALF_REPS"); do
+    bench "$OUT/$server.$name-n$SAT_SUBSCRIBERS.rep$half_rep.json" fanout --subscribers "$SAT_SUBSCRIBERS" \
+      --channels "$CHANNELS" --rate "$rate" --duration "$SAT_DURATION" --payload 100 --threads "$SAT_THREADS"
+  done
+}
+declare -A SAT_LO=()  # server -> highest loss-free rate found
 if has_section saturation; then
   for server in $SERVERS; do
     case "$server" in wshub | wshub-w1 | bun) ;; *) continue ;; esac
@@ -402,11 +412,33 @@ if has_section saturation; then
     "$PYTHON" "$ROOT/bench/saturation.py" summarize "$OUT/$server.saturation-n$SAT_SUBSCRIBERS.rep1.json" \
       "$server" "$SAT_SUBSCRIBERS" "${probes[@]}"
     if [ "$lo" -gt 0 ]; then
-      for half_rep in $(seq "$HALF_REPS"); do
-        bench "$OUT/$server.halfsat-n$SAT_SUBSCRIBERS.rep$half_rep.json" fanout --subscribers "$SAT_SUBSCRIBERS" \
-          --channels "$CHANNELS" --rate $((lo / 2)) --duration "$SAT_DURATION" --payload 100 --threads "$SAT_THREADS"
-      done
+      SAT_LO[$server]=$lo
+      half_runs "$server" halfsat $((lo / 2))
     fi
+    stop_server
+  done
+  # The p99 target compares the servers under the same load: half the lowest
+  # loss-free rate found in this run. The server that found it already ran
+  # there (its halfsat runs are linked under the common name); the others
+  # run again at that rate on a fresh instance.
+  common=0
+  for server in "${!SAT_LO[@]}"; do
+    lo=${SAT_LO[$server]}
+    if [ "$common" -eq 0 ] || [ $((lo / 2)) -lt "$common" ]; then common=$((lo / 2)); fi
+  done
+  for server in $SERVERS; do
+    [ -n "${SAT_LO[$server]:-}" ] || continue
+    if [ $((SAT_LO[$server] / 2)) -eq "$common" ]; then
+      for half_rep in $(seq "$HALF_REPS"); do
+        ln -s "$server.halfsat-n$SAT_SUBSCRIBERS.rep$half_rep.json" \
+          "$OUT/$server.halfsat-common-n$SAT_SUBSCRIBERS.rep$half_rep.json"
+      done
+      continue
+    fi
+    echo "saturation: $server at the common half rate, $common/s"
+    start_server "$server" .halfsat-common
+    bench "" fanout --subscribers 200 --channels 10 --rate 200 --duration 1 --drain 1
+    half_runs "$server" halfsat-common "$common"
     stop_server
   done
 fi
