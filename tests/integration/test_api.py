@@ -412,7 +412,9 @@ def test_process_and_heap_metrics_match_the_process(server_factory):
             # Every connection and subscription holds heap memory (its session,
             # buffers, the channel entry), and one descriptor.
             assert after['wshub_heap_bytes{state="in_use"}'] >= heap_before + 100 * 500, (heap_before, after)
-            assert after["process_open_fds"] >= m["process_open_fds"] + 100, after
+            # A descriptor of the start-up may close meanwhile (the readiness
+            # probe's connection, once the server reads its end): allow three.
+            assert after["process_open_fds"] >= m["process_open_fds"] + 100 - 3, after
             assert after["process_cpu_seconds_total"] >= m["process_cpu_seconds_total"]
         finally:
             await close_all(clients)
